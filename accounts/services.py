@@ -1,0 +1,87 @@
+"""Writes to users, their preferences and tombstones."""
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.dispatch import Signal
+
+from .models import DeletedClerkUser, User
+
+# Sent after commit with `clerk_user_id` once a user is erased (live sockets listen for it).
+user_erased = Signal()
+
+
+class UserTombstoned(Exception):
+    """The Clerk user was deleted upstream; it can never come back."""
+
+
+def _primary_email(data: dict[str, Any]) -> str:
+    primary_id = data.get("primary_email_address_id")
+    for address in data.get("email_addresses") or []:
+        if address.get("id") == primary_id:
+            return address.get("email_address") or ""
+    return ""
+
+
+def _profile_from_clerk(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "email": _primary_email(data),
+        "username": data.get("username") or None,
+        "first_name": data.get("first_name") or "",
+        "last_name": data.get("last_name") or "",
+        "image_url": data.get("image_url") or "",
+        "clerk_created_at": data.get("created_at"),
+        "clerk_updated_at": data.get("updated_at"),
+    }
+
+
+def user_get_or_create_by_clerk_id(*, clerk_user_id: str) -> User:
+    """The mirrored user for a verified token; created on first sight, race-safely."""
+    user = User.objects.filter(clerk_user_id=clerk_user_id).first()
+    if user is not None:
+        return user
+    if DeletedClerkUser.objects.filter(clerk_user_id=clerk_user_id).exists():
+        raise UserTombstoned(clerk_user_id)
+    user, _ = User.objects.get_or_create(clerk_user_id=clerk_user_id)
+    return user
+
+
+@transaction.atomic
+def user_upsert_from_clerk(*, data: dict[str, Any]) -> User | None:
+    """Mirror a Clerk user object, unless it is older than what we hold.
+
+    Returns the user, or None when the update was stale. Raises UserTombstoned for a deleted id.
+    """
+    clerk_user_id = data["id"]
+    if DeletedClerkUser.objects.filter(clerk_user_id=clerk_user_id).exists():
+        raise UserTombstoned(clerk_user_id)
+    user = user_get_or_create_by_clerk_id(clerk_user_id=clerk_user_id)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    profile = _profile_from_clerk(data)
+    incoming, stored = profile["clerk_updated_at"], user.clerk_updated_at
+    if stored is not None and (incoming is None or incoming < stored):
+        return None
+    for field, value in profile.items():
+        setattr(user, field, value)
+    try:
+        with transaction.atomic():
+            user.save(update_fields=[*profile.keys()])
+    except IntegrityError:
+        # Another account holds this username; keep ours rather than lose the update.
+        user.username = User.objects.get(pk=user.pk).username
+        user.save(update_fields=[*profile.keys()])
+    return user
+
+
+@transaction.atomic
+def user_erase(*, clerk_user_id: str) -> bool:
+    """Delete the user and everything hanging off it, and leave a tombstone.
+
+    Returns whether a user row existed. Safe to repeat.
+    """
+    DeletedClerkUser.objects.get_or_create(clerk_user_id=clerk_user_id)
+    deleted, _ = User.objects.filter(clerk_user_id=clerk_user_id).delete()
+    transaction.on_commit(
+        lambda: user_erased.send(sender=User, clerk_user_id=clerk_user_id), robust=True
+    )
+    return deleted > 0

@@ -1,0 +1,63 @@
+"""One error shape for the whole API: `{"detail": ..., "code": ...}` plus `errors` per field."""
+
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+def _first_code(codes: Any) -> str:
+    if isinstance(codes, dict):
+        return next((_first_code(v) for v in codes.values()), "invalid")
+    if isinstance(codes, list):
+        return next((_first_code(v) for v in codes), "invalid")
+    return str(codes)
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response:
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled error in %s", context.get("view"), exc_info=exc)
+        return Response(
+            {"detail": "Internal server error.", "code": "server_error"},
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = {
+            "detail": "Invalid input.",
+            "code": _first_code(exc.get_codes()),
+            "errors": errors,
+        }
+    elif isinstance(exc, exceptions.APIException):
+        response.data = {"detail": str(exc.detail), "code": _first_code(exc.get_codes())}
+    return response
+
+
+def _json_error(detail: str, code: str, status_code: int) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status_code)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error("Bad request.", "bad_request", 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error(
+        "You do not have permission to perform this action.", "permission_denied", 403
+    )
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error("Not found.", "not_found", 404)
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    return _json_error("Internal server error.", "server_error", 500)
