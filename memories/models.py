@@ -1,0 +1,176 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from pgvector.django import VectorField
+
+EMBEDDING_DIMENSIONS = 1536
+MAX_CONTENT_LENGTH = 8000
+
+
+class MemoryCollection(models.Model):
+    """A user's named folder of memories."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memory_collections"
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "user", Lower("name"), name="memories_collection_user_name_ci_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Memory(models.Model):
+    """One thing the companion remembers about a user, with its embedding."""
+
+    class Tier(models.TextChoices):
+        CORE = "core", "Core (always in context, never pruned)"
+        LONG_TERM = "long_term", "Long-term (kept, decays)"
+        SHORT_TERM = "short_term", "Short-term (expires unless promoted)"
+
+    class Source(models.TextChoices):
+        API = "api"
+        INGESTION = "ingestion"
+        CONSOLIDATION = "consolidation"
+        IMPORT = "import"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memories"
+    )
+    collection = models.ForeignKey(
+        MemoryCollection,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="memories",
+    )
+    tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.LONG_TERM)
+    content = models.TextField()
+    content_hash = models.CharField(max_length=64, help_text="sha256 of the normalised content")
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+    embedding_model = models.CharField(max_length=100)
+    importance = models.FloatField(
+        default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    metadata = models.JSONField(default=dict, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.API)
+    access_count = models.PositiveIntegerField(default=0)
+    last_accessed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "content_hash"], name="memories_memory_user_content_hash_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(importance__gte=0.0, importance__lte=1.0),
+                name="memories_memory_importance_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="memories_user_created_idx"),
+            models.Index(fields=["user", "tier"], name="memories_user_tier_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.content[:80]
+
+
+class MemoryEvent(models.Model):
+    """History of a memory, like an audit log; it outlives the memory it describes."""
+
+    class Event(models.TextChoices):
+        ADD = "add"
+        UPDATE = "update"
+        DELETE = "delete"
+        MERGE = "merge"
+        EXPIRE = "expire"
+        PROMOTE = "promote"
+
+    class Actor(models.TextChoices):
+        USER = "user"
+        PIPELINE = "pipeline"
+        STAFF = "staff"
+        SYSTEM = "system"
+
+    id = models.BigAutoField(primary_key=True)
+    memory_id = models.UUIDField(db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memory_events"
+    )
+    event = models.CharField(max_length=16, choices=Event.choices)
+    old_content = models.TextField(null=True, blank=True)
+    new_content = models.TextField(null=True, blank=True)
+    actor = models.CharField(max_length=16, choices=Actor.choices)
+    job = models.ForeignKey(
+        "IngestionJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="memory_events",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.memory_id} by {self.actor}"
+
+
+class IngestionJob(models.Model):
+    """One conversation handed to the ingestion pipeline, and what came of it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ingestion_jobs"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    messages = models.JSONField()
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="memories_job_user_idempotency_key_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="memories_job_status_idx")]
+
+    def __str__(self) -> str:
+        return f"ingestion job {self.id} ({self.status})"
