@@ -36,7 +36,7 @@ def check_redis() -> None:
 def check_celery() -> None:
     with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=1)
-        replies = celery_app.control.ping(timeout=1.0, connection=conn)
+        replies = celery_app.control.ping(timeout=1.0, limit=1, connection=conn)
     if not replies:
         raise RuntimeError("no Celery worker answered")
 
