@@ -1,0 +1,107 @@
+"""A throwaway live server for benchmarks: embedded stack, migrations, uvicorn on a port.
+
+    with live_server(port=8101, env={"CLERK_JWT_KEY": pem}) as server:
+        httpx.get(f"{server.url}/api/v1/health/live")
+
+Everything started here (PostgreSQL, Redis, uvicorn, an optional Celery worker) is stopped and
+its data directory removed on exit.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from config.embedded import ensure_stack  # noqa: E402
+
+START_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    env: dict[str, str]
+
+
+def _server_env(extra: dict[str, str]) -> dict[str, str]:
+    # The test settings read no .env file, so the server sees exactly this environment.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CLERK_")}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.test", DJANGO_LOG_LEVEL="WARNING")
+    env.update(extra)
+    return env
+
+
+def _wait_until_live(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/api/v1/health/live", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"uvicorn did not answer on {url}")
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def live_server(
+    *, port: int, env: dict[str, str] | None = None, worker: bool = False
+) -> Iterator[LiveServer]:
+    """Start the stack in a temporary directory and serve `config.asgi` on `port`."""
+    data_dir = Path(tempfile.mkdtemp(prefix="companion-bench-"))
+    saved = {key: os.environ.pop(key, None) for key in ("DATABASE_URL", "REDIS_URL")}
+    stack = ensure_stack(data_dir)
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        server_env = _server_env(env or {})
+        manage = [sys.executable, "manage.py"]
+        subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], cwd=BASE_DIR,
+                       env=server_env, check=True)  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+             "--port", str(port), "--lifespan", "off", "--no-access-log", "--log-level", "warning"],
+            cwd=BASE_DIR, env=server_env,
+        ))  # fmt: skip
+        if worker:
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "WARNING",
+                 "--concurrency", "1", "--without-gossip", "--without-mingle"],
+                cwd=BASE_DIR, env=server_env,
+            ))  # fmt: skip
+        _wait_until_live(url, processes[0])
+        yield LiveServer(url=url, env=server_env)
+    finally:
+        _stop(processes)
+        stack.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+        for key, value in saved.items():
+            os.environ.pop(key, None)
+            if value is not None:
+                os.environ[key] = value
