@@ -5,25 +5,56 @@ Loaded with `-p tests.plugin` so that it runs ahead of pytest-django.
 
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from config.embedded import Stack, ensure_stack
+from config.embedded import Stack, ensure_stack, stop_postgres, stop_redis
+
+PREFIX = "companion-test-"
+OWNER_FILE = "owner.pid"
 
 _stack: Stack | None = None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _reap_orphans() -> None:
+    """Stop the servers of earlier sessions that were killed before they could clean up."""
+    for data_dir in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        owner = data_dir / OWNER_FILE
+        if owner.exists() and not _alive(int(owner.read_text() or 0)):
+            stop_redis(data_dir)
+            stop_postgres(data_dir)
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # lets pytest unwind and stop the servers
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     global _stack
-    if os.environ.get("PYTEST_XDIST_WORKER") or _stack is not None:
+    if _stack is not None:
         return
+    _reap_orphans()
     # A short path: PostgreSQL's socket path must fit in 107 bytes.
-    data_dir = Path(tempfile.mkdtemp(prefix="companion-test-"))
+    data_dir = Path(tempfile.mkdtemp(prefix=PREFIX))
+    (data_dir / OWNER_FILE).write_text(str(os.getpid()))
     _stack = ensure_stack(data_dir)
     os.environ["COMPANION_TEST_DATA_DIR"] = str(data_dir)
+    signal.signal(signal.SIGTERM, _interrupt)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
