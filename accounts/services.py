@@ -7,7 +7,8 @@ from django.dispatch import Signal
 
 from .models import DeletedClerkUser, User
 
-# Sent after commit with `clerk_user_id` once a user is erased (live sockets listen for it).
+# Sent after commit with `user_id` and `clerk_user_id` once a user is erased (live sockets
+# listen for it to close).
 user_erased = Signal()
 
 
@@ -80,8 +81,13 @@ def user_erase(*, clerk_user_id: str) -> bool:
     Returns whether a user row existed. Safe to repeat.
     """
     DeletedClerkUser.objects.get_or_create(clerk_user_id=clerk_user_id)
-    deleted, _ = User.objects.filter(clerk_user_id=clerk_user_id).delete()
+    user = User.objects.filter(clerk_user_id=clerk_user_id).first()
+    if user is None:
+        return False
+    user_id = user.pk
+    user.delete()
     transaction.on_commit(
-        lambda: user_erased.send(sender=User, clerk_user_id=clerk_user_id), robust=True
+        lambda: user_erased.send(sender=User, user_id=user_id, clerk_user_id=clerk_user_id),
+        robust=True,
     )
-    return deleted > 0
+    return True
