@@ -1,13 +1,16 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
-from pgvector.django import VectorField
+from django.db.models.functions import Cast, Lower
+from pgvector.django import HalfVectorField, HnswIndex, VectorField
 
 EMBEDDING_DIMENSIONS = 1536
 MAX_CONTENT_LENGTH = 8000
+# The HNSW index is built on this expression; searches order by exactly it to use the index.
+HALF_EMBEDDING = Cast("embedding", HalfVectorField(dimensions=EMBEDDING_DIMENSIONS))
 
 
 class MemoryCollection(models.Model):
@@ -89,6 +92,13 @@ class Memory(models.Model):
         indexes = [
             models.Index(fields=["user", "-created_at", "-id"], name="memories_user_created_idx"),
             models.Index(fields=["user", "tier"], name="memories_user_tier_idx"),
+            # Half precision halves the index with no measurable loss of recall at 1536 dims.
+            HnswIndex(
+                OpClass(HALF_EMBEDDING, name="halfvec_cosine_ops"),
+                name="memories_embedding_hnsw_idx",
+                m=16,
+                ef_construction=64,
+            ),
         ]
 
     def __str__(self) -> str:

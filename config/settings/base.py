@@ -35,6 +35,7 @@ DJANGO_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
 ]
 THIRD_PARTY_APPS = [
     "corsheaders",
@@ -206,5 +207,7 @@ CLERK_WEBHOOK_SECRET = env.str("CLERK_WEBHOOK_SECRET", default="")
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None
 EMBEDDING_PROVIDER = env.str("EMBEDDING_PROVIDER", default="local")
+EMBEDDING_TIMEOUT_SECONDS = env.float("EMBEDDING_TIMEOUT_SECONDS", default=20.0)
+EMBEDDING_MAX_RETRIES = env.int("EMBEDDING_MAX_RETRIES", default=2)
 LLM_PROVIDER = env.str("LLM_PROVIDER", default="local")
 LLM_MODEL = env.str("LLM_MODEL", default="gpt-4o-mini")

@@ -1,0 +1,217 @@
+"""Reads of memories, collections and history, always scoped to one user.
+
+Search picks its plan by the size of what it searches: an exact scan over the user's rows when
+there are few of them (HNSW would wander the whole graph looking for them), the HNSW index on the
+half-precision embedding with an iterative scan when there are many (an exact scan would read
+and sort them all).
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
+from pgvector.django import CosineDistance
+
+from accounts.models import User
+
+from .models import EMBEDDING_DIMENSIONS, HALF_EMBEDDING, Memory, MemoryCollection, MemoryEvent
+
+# Below this many candidate rows an exact scan beats the index (measured by bench/search.py).
+SEARCH_EXACT_MAX_ROWS = 2000
+SEARCH_EF_SEARCH = 100
+
+SearchResult = tuple[Memory, float]
+
+
+def _iso(value: datetime.datetime | None) -> str | None:
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def memory_render(memory: Memory) -> dict[str, Any]:
+    """The one JSON shape of a memory, used by the API and by live events."""
+    return {
+        "id": str(memory.id),
+        "content": memory.content,
+        "tier": memory.tier,
+        "importance": memory.importance,
+        "collection": str(memory.collection_id) if memory.collection_id else None,
+        "metadata": memory.metadata,
+        "source": memory.source,
+        "embedding_model": memory.embedding_model,
+        "access_count": memory.access_count,
+        "last_accessed_at": _iso(memory.last_accessed_at),
+        "expires_at": _iso(memory.expires_at),
+        "created_at": _iso(memory.created_at),
+        "updated_at": _iso(memory.updated_at),
+    }
+
+
+def _as_uuid(value: uuid.UUID | str) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+# --- memories -------------------------------------------------------------------
+
+
+def memory_list(
+    *,
+    user: User,
+    tier: str | None = None,
+    collection: MemoryCollection | None = None,
+    created_after: datetime.datetime | None = None,
+    created_before: datetime.datetime | None = None,
+) -> QuerySet[Memory]:
+    """The user's memories, newest first, without their embeddings."""
+    memories = Memory.objects.filter(user=user).defer("embedding")
+    if tier:
+        memories = memories.filter(tier=tier)
+    if collection is not None:
+        memories = memories.filter(collection=collection)
+    if created_after is not None:
+        memories = memories.filter(created_at__gt=created_after)
+    if created_before is not None:
+        memories = memories.filter(created_at__lt=created_before)
+    return memories.order_by("-created_at", "-id")
+
+
+def memory_get(*, user: User, memory_id: uuid.UUID | str) -> Memory | None:
+    """The user's memory with this id; None for another user's, a missing or a malformed id."""
+    pk = _as_uuid(memory_id)
+    if pk is None:
+        return None
+    return Memory.objects.filter(user=user, pk=pk).first()
+
+
+def memory_history(*, user: User, memory_id: uuid.UUID | str) -> list[MemoryEvent] | None:
+    """The memory's events, oldest first; they outlive the memory. None if the user has neither."""
+    pk = _as_uuid(memory_id)
+    if pk is None:
+        return None
+    events = list(MemoryEvent.objects.filter(user=user, memory_id=pk).order_by("created_at", "id"))
+    if not events and not Memory.objects.filter(user=user, pk=pk).exists():
+        return None
+    return events
+
+
+# --- search ---------------------------------------------------------------------
+
+
+def _search_candidates(
+    *, user: User, tiers: Sequence[str] | None, collection: MemoryCollection | None
+) -> QuerySet[Memory]:
+    memories = Memory.objects.filter(user=user)
+    if tiers:
+        memories = memories.filter(tier__in=list(tiers))
+    if collection is not None:
+        memories = memories.filter(collection=collection)
+    return memories
+
+
+def _has_at_least(candidates: QuerySet[Memory], rows: int) -> bool:
+    """A count that stops at `rows`: cheap however many memories the user has."""
+    return candidates.order_by().values_list("pk", flat=True)[rows - 1 : rows].exists()
+
+
+def _ranked(
+    candidates: QuerySet[Memory], vector: str, top_k: int, *, use_index: bool
+) -> list[SearchResult]:
+    ranked = candidates.defer("embedding").annotate(distance=CosineDistance("embedding", vector))
+    if use_index:
+        ranked = ranked.alias(index_distance=CosineDistance(HALF_EMBEDDING, vector))
+        ranked = ranked.order_by("index_distance")
+    else:
+        ranked = ranked.order_by("distance")
+    results = [(memory, 1.0 - memory.distance) for memory in ranked[:top_k]]
+    # An iterative scan in relaxed order may return neighbours slightly out of order.
+    return sorted(results, key=lambda result: result[1], reverse=True)
+
+
+def _set_index_scan(top_k: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true),"
+            " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+            [str(max(SEARCH_EF_SEARCH, top_k))],
+        )
+
+
+def _search_many(
+    candidates: QuerySet[Memory], vectors: Iterable[np.ndarray | Sequence[float]], top_k: int
+) -> list[list[SearchResult]]:
+    texts = [_vector_text(vector) for vector in vectors]
+    if not _has_at_least(candidates, SEARCH_EXACT_MAX_ROWS):
+        return [_ranked(candidates, text, top_k, use_index=False) for text in texts]
+    with transaction.atomic():
+        _set_index_scan(top_k)
+        return [_ranked(candidates, text, top_k, use_index=True) for text in texts]
+
+
+def _vector_text(vector: np.ndarray | Sequence[float]) -> str:
+    values = np.asarray(vector, dtype=np.float32)
+    if values.shape != (EMBEDDING_DIMENSIONS,):
+        raise ValueError(f"a query embedding has {EMBEDDING_DIMENSIONS} dimensions")
+    return "[" + ",".join(map(repr, values.tolist())) + "]"
+
+
+def memory_search(
+    *,
+    user: User,
+    query_embedding: np.ndarray | Sequence[float],
+    top_k: int,
+    tiers: Sequence[str] | None = None,
+    collection: MemoryCollection | None = None,
+    min_score: float | None = None,
+) -> list[SearchResult]:
+    """The user's memories nearest the query, best first, as (memory, cosine similarity)."""
+    candidates = _search_candidates(user=user, tiers=tiers, collection=collection)
+    (results,) = _search_many(candidates, [query_embedding], top_k)
+    if min_score is not None:
+        results = [(memory, score) for memory, score in results if score >= min_score]
+    return results
+
+
+def memory_find_similar(
+    *, user: User, embeddings: Sequence[np.ndarray | Sequence[float]], top_k: int
+) -> list[list[SearchResult]]:
+    """For each embedding, the user's nearest memories (best first), planned once for all."""
+    if not embeddings:
+        return []
+    candidates = _search_candidates(user=user, tiers=None, collection=None)
+    return _search_many(candidates, embeddings, top_k)
+
+
+# --- collections ----------------------------------------------------------------
+
+
+def memory_collection_list(*, user: User) -> QuerySet[MemoryCollection]:
+    return MemoryCollection.objects.filter(user=user).order_by(Lower("name"), "id")
+
+
+def memory_collection_get(*, user: User, collection_id: uuid.UUID | str) -> MemoryCollection | None:
+    """The user's collection with this id; None for another user's, a missing or malformed id."""
+    pk = _as_uuid(collection_id)
+    if pk is None:
+        return None
+    return MemoryCollection.objects.filter(user=user, pk=pk).first()
+
+
+def memory_collection_name_taken(
+    *, user: User, name: str, exclude: MemoryCollection | None = None
+) -> bool:
+    clash = MemoryCollection.objects.filter(user=user, name__iexact=name)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude.pk)
+    return clash.exists()
