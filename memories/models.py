@@ -166,6 +166,9 @@ class IngestionJob(models.Model):
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True, default="")
     attempts = models.PositiveIntegerField(default=0)
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last handed to the broker; empty while that failed."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
