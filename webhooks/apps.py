@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class WebhooksConfig(AppConfig):
     name = "webhooks"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401

@@ -1,0 +1,90 @@
+"""The shape of Clerk events. The handlers read the payload as sent, so these fields are strict:
+they reject what they would otherwise coerce (a number for a string, a string for a number)."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from webhooks.models import WebhookEvent
+
+MAX_BIGINT = 2**63 - 1
+
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data: Any) -> int:
+        if not isinstance(data, int) or isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _optional_text(max_length: int) -> StrictCharField:
+    return StrictCharField(max_length=max_length, required=False, allow_null=True, allow_blank=True)
+
+
+def _clerk_timestamp() -> StrictIntegerField:
+    return StrictIntegerField(min_value=0, max_value=MAX_BIGINT, required=False, allow_null=True)
+
+
+class ClerkEmailAddressSerializer(serializers.Serializer):
+    id = StrictCharField(max_length=64)
+    email_address = _optional_text(254)
+
+
+class ClerkUserSerializer(serializers.Serializer):
+    """A Clerk user object, as far as our mirror reads it."""
+
+    id = StrictCharField(max_length=64)
+    email_addresses = ClerkEmailAddressSerializer(many=True, required=False, allow_null=True)
+    primary_email_address_id = _optional_text(64)
+    username = _optional_text(150)
+    first_name = _optional_text(150)
+    last_name = _optional_text(150)
+    image_url = _optional_text(2048)
+    created_at = _clerk_timestamp()
+    updated_at = _clerk_timestamp()
+
+
+class ClerkDeletedUserSerializer(serializers.Serializer):
+    id = StrictCharField(max_length=64)
+
+
+DATA_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
+    "user.created": ClerkUserSerializer,
+    "user.updated": ClerkUserSerializer,
+    "user.deleted": ClerkDeletedUserSerializer,
+}
+
+
+class ClerkEventInputSerializer(serializers.Serializer):
+    """A Clerk event: a `type` and a `data` object, which for user events must be a user."""
+
+    type = StrictCharField(max_length=100)
+    data = serializers.DictField()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        data_serializer = DATA_SERIALIZERS.get(attrs["type"])
+        if data_serializer is not None:
+            serializer = data_serializer(data=attrs["data"])
+            if not serializer.is_valid():
+                raise serializers.ValidationError({"data": serializer.errors})
+        return attrs
+
+
+class WebhookEventOutputSerializer(serializers.ModelSerializer[WebhookEvent]):
+    duplicate = serializers.SerializerMethodField(
+        help_text="Whether this id had already taken effect."
+    )
+
+    class Meta:
+        model = WebhookEvent
+        fields = ["svix_id", "type", "status", "duplicate"]
+
+    def get_duplicate(self, event: WebhookEvent) -> bool:
+        return self.context["duplicate"]

@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from webhooks.services import webhook_event_process
+from webhooks.verification import DeliveryRejected, delivery_verify, webhook_signer
+
+from .serializers import ClerkEventInputSerializer, WebhookEventOutputSerializer
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = f"The body is larger than {MAX_BODY_BYTES} bytes."
+    default_code = "payload_too_large"
+
+
+def _raw_body(request: Request) -> bytes:
+    """The body exactly as sent, refused above the limit before and after reading it."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError as exc:
+        raise DeliveryRejected("Content-Length is not a number.", code="invalid_headers") from exc
+    if declared > MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    try:
+        body = request.body
+    except RequestDataTooBig as exc:  # a chunked body past Django's own limit
+        raise PayloadTooLarge() from exc
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    return body
+
+
+class ClerkWebhookView(APIView):
+    """Clerk's user events, delivered by Svix: public, authenticated by their signature."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        operation_id="webhooks_clerk",
+        request=ClerkEventInputSerializer,
+        responses={
+            200: WebhookEventOutputSerializer,
+            400: OpenApiResponse(description="Bad signature, headers or body; nothing stored."),
+            413: OpenApiResponse(description="Body over 1 MB."),
+            503: OpenApiResponse(description="CLERK_WEBHOOK_SECRET is not configured."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        signer = webhook_signer(secret=settings.CLERK_WEBHOOK_SECRET)
+        delivery = delivery_verify(signer=signer, body=_raw_body(request), headers=request.headers)
+        serializer = ClerkEventInputSerializer(data=delivery.payload)
+        serializer.is_valid(raise_exception=True)
+        event, applied = webhook_event_process(
+            svix_id=delivery.svix_id,
+            event_type=serializer.validated_data["type"],
+            payload=delivery.payload,
+        )
+        return Response(
+            WebhookEventOutputSerializer(event, context={"duplicate": not applied}).data
+        )

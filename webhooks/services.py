@@ -1,0 +1,117 @@
+"""Applying Clerk events exactly once: an event's row and its effect commit together."""
+
+import enum
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from accounts.services import UserTombstoned, user_erase, user_upsert_from_clerk
+
+from .models import WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+
+class ClerkUserOutcome(enum.Enum):
+    """What mirroring one Clerk user object did; anything but APPLIED changed nothing."""
+
+    APPLIED = "applied"
+    STALE = "older than the profile already stored"
+    TOMBSTONED = "the user was deleted upstream and stays deleted"
+
+
+def clerk_user_apply(*, data: dict[str, Any]) -> ClerkUserOutcome:
+    """Mirror a validated Clerk user object; an older one than stored changes nothing."""
+    try:
+        user = user_upsert_from_clerk(data=data)
+    except UserTombstoned:
+        return ClerkUserOutcome.TOMBSTONED
+    return ClerkUserOutcome.APPLIED if user is not None else ClerkUserOutcome.STALE
+
+
+def _clerk_user_erase(data: dict[str, Any]) -> ClerkUserOutcome:
+    user_erase(clerk_user_id=data["id"])
+    return ClerkUserOutcome.APPLIED
+
+
+HANDLERS: dict[str, Callable[[dict[str, Any]], ClerkUserOutcome]] = {
+    "user.created": lambda data: clerk_user_apply(data=data),
+    "user.updated": lambda data: clerk_user_apply(data=data),
+    "user.deleted": _clerk_user_erase,
+}
+UNHANDLED_TYPE = "not an event type we act on"
+
+
+def _apply(event: WebhookEvent) -> None:
+    handler = HANDLERS.get(event.type)
+    if handler is None:
+        event.status, event.error = WebhookEvent.Status.IGNORED, UNHANDLED_TYPE
+    else:
+        outcome = handler(event.payload["data"])
+        applied = outcome is ClerkUserOutcome.APPLIED
+        event.status = WebhookEvent.Status.PROCESSED if applied else WebhookEvent.Status.IGNORED
+        event.error = "" if applied else outcome.value
+    event.processed_at = timezone.now()
+    event.save(update_fields=["status", "error", "processed_at"])
+
+
+def _failure_record(*, svix_id: str, event_type: str, payload: Any, error: str) -> None:
+    try:
+        with transaction.atomic():
+            event, created = WebhookEvent.objects.select_for_update().get_or_create(
+                svix_id=svix_id,
+                defaults={
+                    "type": event_type,
+                    "payload": payload,
+                    "status": WebhookEvent.Status.FAILED,
+                    "error": error,
+                },
+            )
+            if not created and event.status == WebhookEvent.Status.FAILED:
+                event.error = error
+                event.save(update_fields=["error"])
+    except DatabaseError:
+        logger.exception("could not record the failure of webhook %s", svix_id)
+
+
+def webhook_event_process(
+    *, svix_id: str, event_type: str, payload: Any
+) -> tuple[WebhookEvent, bool]:
+    """Apply a verified delivery unless its `svix_id` already took effect.
+
+    Returns the event and whether this call applied it. Copies arriving together wait on the
+    row's lock and then find it done. A failure rolls the effect back, is recorded as `failed`
+    and re-raised, so that the sender's retry (or the admin) applies it once.
+    """
+    try:
+        with transaction.atomic():
+            event, _ = WebhookEvent.objects.select_for_update().get_or_create(
+                svix_id=svix_id,
+                defaults={
+                    "type": event_type,
+                    "payload": payload,
+                    "status": WebhookEvent.Status.FAILED,
+                },
+            )
+            if event.status != WebhookEvent.Status.FAILED:
+                return event, False
+            _apply(event)
+            return event, True
+    except Exception as exc:
+        _failure_record(
+            svix_id=svix_id,
+            event_type=event_type,
+            payload=payload,
+            error=f"{type(exc).__name__}: {exc}",
+        )
+        raise
+
+
+def webhook_event_reprocess(*, event: WebhookEvent) -> tuple[WebhookEvent, bool]:
+    """Apply a failed event again from its stored payload; a done one is left as it is."""
+    return webhook_event_process(
+        svix_id=event.svix_id, event_type=event.type, payload=event.payload
+    )
