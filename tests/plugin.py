@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from config.embedded import Stack, ensure_stack, stop_postgres, stop_redis
+# Importing `config` sets a default settings module (for Celery); the suite's must win.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+from config.embedded import Stack, ensure_stack, stop_postgres, stop_redis  # noqa: E402
 
 PREFIX = "companion-test-"
 OWNER_FILE = "owner.pid"
