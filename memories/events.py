@@ -22,9 +22,18 @@ def _send(user_id: int, message: dict[str, Any]) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(user_group(user_id), {"type": "event", "event": message})
+        async_to_sync(layer.group_send)(
+            user_group(user_id), {"type": "client.event", "event": message}
+        )
     except Exception:  # live events are best effort: a Redis outage must not fail the write
         logger.warning("could not publish %s to user %s", message.get("type"), user_id)
+
+
+def close_user_sockets(user_id: int) -> None:
+    """Close every live socket of a user (their account is gone)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(user_group(user_id), {"type": "user.erased"})
 
 
 def publish(*, user_id: int, event_type: str, data: dict[str, Any]) -> None:
