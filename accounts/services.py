@@ -1,11 +1,14 @@
 """Writes to users, their preferences and tombstones."""
 
+import json
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 
-from .models import DeletedClerkUser, User
+from .models import DeletedClerkUser, User, UserPreferences
+
+PREFERENCES_MAX_BYTES = 64 * 1024
 
 # Sent after commit with `user_id` and `clerk_user_id` once a user is erased (live sockets
 # listen for it to close).
@@ -14,6 +17,10 @@ user_erased = Signal()
 
 class UserTombstoned(Exception):
     """The Clerk user was deleted upstream; it can never come back."""
+
+
+class PreferencesTooLarge(Exception):
+    """The merged preferences would exceed PREFERENCES_MAX_BYTES."""
 
 
 def _primary_email(data: dict[str, Any]) -> str:
@@ -91,3 +98,36 @@ def user_erase(*, clerk_user_id: str) -> bool:
         robust=True,
     )
     return True
+
+
+def json_merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396: objects merge recursively, `null` removes a key, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = json_merge_patch(merged.get(key), value)
+    return merged
+
+
+@transaction.atomic
+def user_preferences_update(
+    *, user: User, patch: dict[str, dict[str, Any] | None]
+) -> UserPreferences:
+    """Merge-patch `settings` / `onboarding` (RFC 7396); `null` for either empties it.
+
+    Raises PreferencesTooLarge when the result would exceed PREFERENCES_MAX_BYTES.
+    """
+    preferences, _ = UserPreferences.objects.select_for_update().get_or_create(user=user)
+    for field, value in patch.items():
+        current = getattr(preferences, field)
+        setattr(preferences, field, {} if value is None else json_merge_patch(current, value))
+    document = {"settings": preferences.settings, "onboarding": preferences.onboarding}
+    size = len(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
+    if size > PREFERENCES_MAX_BYTES:
+        raise PreferencesTooLarge(f"Preferences are limited to {PREFERENCES_MAX_BYTES} bytes.")
+    preferences.save(update_fields=[*patch.keys(), "updated_at"])
+    return preferences

@@ -5,14 +5,19 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
 from config.embedded import start_redis, stop_redis
+from tests.clerk import SigningKey, mint_token
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,6 +25,43 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+# --- Clerk session tokens ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def clerk_signing_key() -> SigningKey:
+    return SigningKey.generate(kid="ins_test_key_1")
+
+
+@pytest.fixture
+def clerk_keys(settings, clerk_signing_key: SigningKey) -> SigningKey:
+    """Verification with the test key's PEM (no network); no issuer or azp check."""
+    settings.CLERK_JWT_KEY = clerk_signing_key.public_pem
+    settings.CLERK_JWKS_URL = ""
+    settings.CLERK_ISSUER = ""
+    settings.CLERK_AUTHORIZED_PARTIES = []
+    return clerk_signing_key
+
+
+@pytest.fixture
+def make_token(clerk_keys: SigningKey) -> Callable[..., str]:
+    """`make_token(sub="user_...", exp=..., omit=("sid",), header={...})` -> a signed token."""
+    return lambda **kwargs: mint_token(clerk_keys, **kwargs)
+
+
+@pytest.fixture
+def client_for(make_token: Callable[..., str]) -> Callable[["User"], APIClient]:
+    """`client_for(user)`: an APIClient sending a valid Bearer token (one hour) for `user`."""
+
+    def build(user: "User") -> APIClient:
+        client = APIClient()
+        token = make_token(sub=user.clerk_user_id, exp=int(time.time()) + 3600)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        return client
+
+    return build
 
 
 def test_database_url() -> str:

@@ -1,7 +1,9 @@
 """Production: every secret is required, and `check --deploy` is clean."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import CLERK_JWKS_URL, CLERK_JWT_KEY, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -17,3 +19,10 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+
+# --- Clerk: without a key source no session token could ever be verified ----------
+if not (CLERK_JWT_KEY or CLERK_JWKS_URL):
+    raise ImproperlyConfigured(
+        "Set CLERK_JWT_KEY (the instance's PEM public key) or CLERK_JWKS_URL: "
+        "without one, every session token is rejected."
+    )

@@ -1,0 +1,88 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm, UsernameField
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .models import DeletedClerkUser, User, UserPreferences
+
+
+class OptionalUsernameField(UsernameField):
+    """Clerk usernames are optional: an empty one is stored as NULL (unique only when set)."""
+
+    def to_python(self, value: str | None) -> str | None:
+        return None if value in self.empty_values else super().to_python(value)
+
+
+class UserAdminChangeForm(UserChangeForm):
+    image_url = forms.URLField(max_length=2048, required=False, assume_scheme="https")
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+        field_classes = {"username": OptionalUsernameField}
+
+
+class UserPreferencesInline(admin.StackedInline):
+    model = UserPreferences
+    can_delete = False
+    fields = ("settings", "onboarding", "created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at")
+
+
+class ClerkAccountFilter(admin.SimpleListFilter):
+    title = "account"
+    parameter_name = "account"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("clerk", "Mirrored from Clerk"), ("local", "Local (no Clerk id)")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
+        if self.value() == "clerk":
+            return queryset.exclude(clerk_user_id="")
+        if self.value() == "local":
+            return queryset.filter(clerk_user_id="")
+        return queryset
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserAdminChangeForm
+    list_display = (
+        "email", "clerk_user_id", "first_name", "last_name", "is_staff", "is_active",
+        "date_joined",
+    )  # fmt: skip
+    list_filter = (ClerkAccountFilter, "is_staff", "is_superuser", "is_active", "date_joined")
+    search_fields = ("email", "clerk_user_id", "username", "first_name", "last_name")
+    ordering = ("-date_joined",)
+    readonly_fields = ("clerk_user_id", "clerk_created_at", "clerk_updated_at")
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("Clerk", {"fields": ("clerk_user_id", "image_url", "clerk_created_at",
+                              "clerk_updated_at")}),
+    )  # fmt: skip
+    inlines = (UserPreferencesInline,)
+
+    def get_inlines(self, request: HttpRequest, obj: User | None) -> tuple:
+        # A new user gets its preferences from the post_save signal; an add-page inline would
+        # try to create a second row.
+        return self.inlines if obj is not None else ()
+
+
+@admin.register(DeletedClerkUser)
+class DeletedClerkUserAdmin(admin.ModelAdmin):
+    """Tombstones are written by the webhook only; removing one would let the user come back."""
+
+    list_display = ("clerk_user_id", "deleted_at")
+    search_fields = ("clerk_user_id",)
+    date_hierarchy = "deleted_at"
+    readonly_fields = ("clerk_user_id", "deleted_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,100 @@
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import User, UserPreferences
+
+MAX_NESTING = 16
+
+
+def _nested_deeper_than(value: Any, depth: int) -> bool:
+    if not isinstance(value, dict | list):
+        return False
+    if depth == 0:
+        return True
+    children = value.values() if isinstance(value, dict) else value
+    return any(_nested_deeper_than(child, depth - 1) for child in children)
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class JSONObjectField(serializers.Field):
+    """A JSON object of any content, nested at most MAX_NESTING levels."""
+
+    default_error_messages = {
+        "not_an_object": "Expected a JSON object or null.",
+        "too_deep": f"Nested deeper than {MAX_NESTING} levels.",
+    }
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            self.fail("not_an_object")
+        if _nested_deeper_than(data, MAX_NESTING):
+            self.fail("too_deep")
+        return data
+
+    def to_representation(self, value: dict[str, Any]) -> dict[str, Any]:
+        return value
+
+
+@extend_schema_field(
+    {"type": "object", "additionalProperties": {"type": "boolean", "nullable": True}}
+)
+class FlagsField(JSONObjectField):
+    """A JSON object of onboarding flags: each value true, false, or null to remove it."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        flags = super().to_internal_value(data)
+        errors = {
+            name: ["Must be true, false or null."]
+            for name, value in flags.items()
+            if value is not None and not isinstance(value, bool)
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return flags
+
+
+class PreferencesPatchInputSerializer(serializers.Serializer):
+    """A JSON merge patch (RFC 7396) for `settings` and/or `onboarding`."""
+
+    settings = JSONObjectField(required=False, allow_null=True)
+    onboarding = FlagsField(required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return attrs
+
+
+class PreferencesOutputSerializer(serializers.ModelSerializer[UserPreferences]):
+    class Meta:
+        model = UserPreferences
+        fields = ("settings", "onboarding", "updated_at")
+
+
+class UserOutputSerializer(serializers.ModelSerializer[User]):
+    created_at = serializers.SerializerMethodField(
+        help_text="When the account was created (Clerk's time, in ms since the epoch)."
+    )
+    preferences = PreferencesOutputSerializer(read_only=True)
+
+    class Meta:
+        model = User
+        fields = (
+            "id",
+            "clerk_user_id",
+            "email",
+            "username",
+            "first_name",
+            "last_name",
+            "image_url",
+            "created_at",
+            "preferences",
+        )
+
+    def get_created_at(self, user: User) -> int:
+        # Not mirrored yet (first sight through a token): fall back to our own record.
+        return user.clerk_created_at or int(user.date_joined.timestamp() * 1000)

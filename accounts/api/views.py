@@ -1,0 +1,43 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.services import PreferencesTooLarge, user_preferences_update
+
+from .parsers import BoundedJSONParser, MergePatchParser, PayloadTooLarge
+from .serializers import (
+    PreferencesOutputSerializer,
+    PreferencesPatchInputSerializer,
+    UserOutputSerializer,
+)
+
+
+class MeView(APIView):
+    """The caller's profile and preferences."""
+
+    @extend_schema(operation_id="users_me", responses=UserOutputSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(UserOutputSerializer(request.user).data)
+
+
+class MyPreferencesView(APIView):
+    """Merge a JSON merge patch (RFC 7396) into the caller's preferences."""
+
+    parser_classes = (BoundedJSONParser, MergePatchParser)
+
+    @extend_schema(
+        operation_id="users_me_preferences_update",
+        request=PreferencesPatchInputSerializer,
+        responses=PreferencesOutputSerializer,
+    )
+    def patch(self, request: Request) -> Response:
+        serializer = PreferencesPatchInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            preferences = user_preferences_update(
+                user=request.user, patch=serializer.validated_data
+            )
+        except PreferencesTooLarge as exc:
+            raise PayloadTooLarge(str(exc)) from exc
+        return Response(PreferencesOutputSerializer(preferences).data)
