@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from accounts.services import UserTombstoned, user_erase, user_upsert_from_clerk
 
@@ -58,19 +59,28 @@ def _apply(event: WebhookEvent) -> None:
     event.save(update_fields=["status", "error", "processed_at"])
 
 
+def _event_locked(*, svix_id: str, event_type: str, payload: Any) -> WebhookEvent:
+    """The delivery's row, locked until commit: inserted as `failed` (not yet applied) if new.
+
+    ON CONFLICT DO NOTHING waits for a copy being inserted concurrently and then yields to it,
+    in one round trip; only a repeat pays for the second query that locks the existing row.
+    """
+    inserted = WebhookEvent.objects.raw(
+        f"INSERT INTO {WebhookEvent._meta.db_table} "
+        "(svix_id, type, payload, status, error, received_at) "
+        "VALUES (%s, %s, %s, %s, '', now()) ON CONFLICT (svix_id) DO NOTHING RETURNING *",
+        [svix_id, event_type, Jsonb(payload), WebhookEvent.Status.FAILED],
+    )
+    for event in inserted:
+        return event
+    return WebhookEvent.objects.select_for_update().get(svix_id=svix_id)
+
+
 def _failure_record(*, svix_id: str, event_type: str, payload: Any, error: str) -> None:
     try:
         with transaction.atomic():
-            event, created = WebhookEvent.objects.select_for_update().get_or_create(
-                svix_id=svix_id,
-                defaults={
-                    "type": event_type,
-                    "payload": payload,
-                    "status": WebhookEvent.Status.FAILED,
-                    "error": error,
-                },
-            )
-            if not created and event.status == WebhookEvent.Status.FAILED:
+            event = _event_locked(svix_id=svix_id, event_type=event_type, payload=payload)
+            if event.status == WebhookEvent.Status.FAILED:
                 event.error = error
                 event.save(update_fields=["error"])
     except DatabaseError:
@@ -88,14 +98,7 @@ def webhook_event_process(
     """
     try:
         with transaction.atomic():
-            event, _ = WebhookEvent.objects.select_for_update().get_or_create(
-                svix_id=svix_id,
-                defaults={
-                    "type": event_type,
-                    "payload": payload,
-                    "status": WebhookEvent.Status.FAILED,
-                },
-            )
+            event = _event_locked(svix_id=svix_id, event_type=event_type, payload=payload)
             if event.status != WebhookEvent.Status.FAILED:
                 return event, False
             _apply(event)
