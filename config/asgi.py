@@ -1,6 +1,9 @@
 import os
+from typing import Any
 
-from channels.routing import ProtocolTypeRouter
+from channels.routing import ProtocolTypeRouter, URLRouter
+from channels.security.websocket import OriginValidator
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -8,4 +11,26 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+from accounts.websocket import ClerkWebsocketAuthMiddleware  # noqa: E402
+from memories.routing import websocket_urlpatterns  # noqa: E402
+
+
+class AllowedOriginValidator(OriginValidator):
+    """A handshake's Origin must be an allowed host or one of `CORS_ALLOWED_ORIGINS`."""
+
+    def __init__(self, application: Any) -> None:
+        super().__init__(application, allowed_origins=[])
+
+    def valid_origin(self, parsed_origin: Any) -> bool:
+        self.allowed_origins = [*settings.ALLOWED_HOSTS, *settings.CORS_ALLOWED_ORIGINS]
+        return super().valid_origin(parsed_origin)
+
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedOriginValidator(
+            ClerkWebsocketAuthMiddleware(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)
