@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from pgvector.django import CosineDistance
 
 from accounts.models import User
 
-from .models import EMBEDDING_DIMENSIONS, HALF_EMBEDDING, Memory, MemoryCollection, MemoryEvent
+from .models import EMBEDDING_DIMENSIONS, Memory, MemoryCollection, MemoryEvent
 
 # Below this many candidate rows an exact scan beats the index (measured by bench/search.py).
 SEARCH_EXACT_MAX_ROWS = 2000
@@ -53,6 +54,30 @@ def memory_render(memory: Memory) -> dict[str, Any]:
         "expires_at": _iso(memory.expires_at),
         "created_at": _iso(memory.created_at),
         "updated_at": _iso(memory.updated_at),
+    }
+
+
+def memory_event_render(event: MemoryEvent) -> dict[str, Any]:
+    """The one JSON shape of a history entry, used by the history endpoint and the export."""
+    return {
+        "id": event.id,
+        "memory_id": str(event.memory_id),
+        "event": event.event,
+        "old_content": event.old_content,
+        "new_content": event.new_content,
+        "actor": event.actor,
+        "job": str(event.job_id) if event.job_id else None,
+        "created_at": _iso(event.created_at),
+    }
+
+
+def memory_collection_render(collection: MemoryCollection) -> dict[str, Any]:
+    return {
+        "id": str(collection.id),
+        "name": collection.name,
+        "description": collection.description,
+        "created_at": _iso(collection.created_at),
+        "updated_at": _iso(collection.updated_at),
     }
 
 
@@ -125,16 +150,22 @@ def _has_at_least(candidates: QuerySet[Memory], rows: int) -> bool:
     return candidates.order_by().values_list("pk", flat=True)[rows - 1 : rows].exists()
 
 
-def _ranked(
-    candidates: QuerySet[Memory], vector: str, top_k: int, *, use_index: bool
-) -> list[SearchResult]:
-    ranked = candidates.defer("embedding").annotate(distance=CosineDistance("embedding", vector))
+def _ranking(
+    candidates: QuerySet[Memory], vector_text: str, *, use_index: bool
+) -> QuerySet[Memory]:
+    distance = CosineDistance("embedding_half", Value(vector_text))
+    ranked = candidates.defer("embedding").annotate(score=Value(1.0) - distance)
     if use_index:
-        ranked = ranked.alias(index_distance=CosineDistance(HALF_EMBEDDING, vector))
-        ranked = ranked.order_by("index_distance")
-    else:
-        ranked = ranked.order_by("distance")
-    results = [(memory, 1.0 - memory.distance) for memory in ranked[:top_k]]
+        return ranked.alias(distance=distance).order_by("distance")
+    # Ordered by similarity rather than distance, the query cannot use the HNSW index.
+    return ranked.order_by("-score")
+
+
+def _ranked(
+    candidates: QuerySet[Memory], vector_text: str, top_k: int, *, use_index: bool
+) -> list[SearchResult]:
+    ranking = _ranking(candidates, vector_text, use_index=use_index)
+    results = [(memory, memory.score) for memory in ranking[:top_k]]
     # An iterative scan in relaxed order may return neighbours slightly out of order.
     return sorted(results, key=lambda result: result[1], reverse=True)
 
@@ -143,7 +174,10 @@ def _set_index_scan(top_k: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('hnsw.ef_search', %s, true),"
-            " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+            " set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+            # The planner underrates reading every row's embedding out of TOAST, and would
+            # rather scan the user's rows by btree and sort them: take the sort away.
+            " set_config('enable_sort', 'off', true)",
             [str(max(SEARCH_EF_SEARCH, top_k))],
         )
 
@@ -215,3 +249,32 @@ def memory_collection_name_taken(
     if exclude is not None:
         clash = clash.exclude(pk=exclude.pk)
     return clash.exists()
+
+
+# --- export ---------------------------------------------------------------------
+
+EXPORT_CHUNK_SIZE = 2000
+
+
+def user_export(*, user: User) -> dict[str, Any]:
+    """Collections, and memories each with its history (and the history of deleted ones)."""
+    history: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for event in (
+        MemoryEvent.objects.filter(user=user)
+        .order_by("created_at", "id")
+        .iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    ):
+        history[event.memory_id].append(memory_event_render(event))
+    memories = (
+        Memory.objects.filter(user=user)
+        .defer("embedding")
+        .order_by("created_at", "id")
+        .iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    )
+    return {
+        "collections": [memory_collection_render(c) for c in memory_collection_list(user=user)],
+        "memories": [
+            {**memory_render(memory), "history": history.pop(memory.id, [])} for memory in memories
+        ],
+        "deleted_memories_history": [event for events in history.values() for event in events],
+    }

@@ -18,7 +18,7 @@ from accounts.models import User
 from . import events
 from .embeddings import embed_text, embed_texts, embedding_model_name
 from .models import MAX_CONTENT_LENGTH, IngestionJob, Memory, MemoryCollection, MemoryEvent
-from .selectors import memory_collection_name_taken, memory_render
+from .selectors import SearchResult, memory_collection_name_taken, memory_render, memory_search
 
 MEMORY_FIELDS = ("content", "tier", "importance", "collection", "metadata", "expires_at")
 COLLECTION_FIELDS = ("name", "description")
@@ -220,6 +220,24 @@ def memory_mark_accessed(*, memories: Sequence[Memory]) -> None:
     for memory in memories:
         memory.access_count += 1
         memory.last_accessed_at = now
+
+
+def memory_recall(
+    *,
+    user: User,
+    query: str,
+    top_k: int = 10,
+    tiers: Sequence[str] | None = None,
+    collection: MemoryCollection | None = None,
+    min_score: float | None = None,
+) -> list[SearchResult]:
+    """Search the user's memories by text, counting a use of each memory found."""
+    results = memory_search(
+        user=user, query_embedding=embed_text(query), top_k=top_k, tiers=tiers,
+        collection=collection, min_score=min_score,
+    )  # fmt: skip
+    memory_mark_accessed(memories=[memory for memory, _ in results])
+    return results
 
 
 def memory_reembed(*, memories: Sequence[Memory]) -> int:

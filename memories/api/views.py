@@ -1,0 +1,223 @@
+"""Thin views: validate, call a selector or a service, render."""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.serializers import UserOutputSerializer
+from memories.embeddings import EmbeddingError, EmbeddingUnavailable
+from memories.models import Memory, MemoryCollection
+from memories.selectors import (
+    memory_collection_get,
+    memory_collection_list,
+    memory_get,
+    memory_history,
+    memory_list,
+    user_export,
+)
+from memories.services import (
+    MemoryCollectionNameTaken,
+    MemoryDuplicate,
+    MemoryInvalid,
+    memory_collection_create,
+    memory_collection_delete,
+    memory_collection_update,
+    memory_create,
+    memory_delete,
+    memory_recall,
+    memory_update,
+)
+
+from .serializers import (
+    MAX_PAGE_SIZE,
+    DuplicateMemorySerializer,
+    MemoryCollectionInputSerializer,
+    MemoryCollectionOutputSerializer,
+    MemoryEventOutputSerializer,
+    MemoryInputSerializer,
+    MemoryListFilterSerializer,
+    MemoryOutputSerializer,
+    MemorySearchInputSerializer,
+    MemorySearchOutputSerializer,
+    MemorySearchResultSerializer,
+)
+
+
+class EmbeddingServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The embedding service is unavailable; try again shortly."
+    default_code = "embedding_unavailable"
+
+
+class EmbeddingServiceFailed(exceptions.APIException):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_detail = "The embedding service refused the request."
+    default_code = "embedding_failed"
+
+
+class MemoryCursorPagination(CursorPagination):
+    page_size = 50
+    max_page_size = MAX_PAGE_SIZE
+    page_size_query_param = "page_size"
+    ordering = ("-created_at", "-id")
+
+    def decode_cursor(self, request: Request) -> Any:
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from None
+
+
+def _validated(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _own_collection(request: Request, data: dict[str, Any]) -> None:
+    """Swap a collection id for the caller's collection; another user's is 'no such'."""
+    if data.get("collection") is None:
+        return
+    collection = memory_collection_get(user=request.user, collection_id=data["collection"])
+    if collection is None:
+        raise exceptions.ValidationError({"collection": ["No such collection."]})
+    data["collection"] = collection
+
+
+class MemoryViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):  # fmt: skip
+    """The caller's memories: list, create, read, change, delete, history and search."""
+
+    serializer_class = MemoryOutputSerializer
+    pagination_class = MemoryCursorPagination
+    lookup_value_regex = "[^/]+"
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, MemoryDuplicate):
+            return Response(
+                {"detail": "You already have this memory.", "code": "duplicate_memory",
+                 "existing_id": str(exc.existing_id)},
+                status=status.HTTP_409_CONFLICT,
+            )  # fmt: skip
+        if isinstance(exc, MemoryInvalid):
+            exc = exceptions.ValidationError({exc.field: [exc.message]})
+        elif isinstance(exc, EmbeddingUnavailable):
+            exc = EmbeddingServiceUnavailable()
+        elif isinstance(exc, EmbeddingError):
+            exc = EmbeddingServiceFailed()
+        return super().handle_exception(exc)
+
+    def get_queryset(self) -> Any:
+        filters = _validated(MemoryListFilterSerializer, self.request.query_params)
+        filters.pop("page_size", None)
+        filters.pop("cursor", None)
+        _own_collection(self.request, filters)
+        return memory_list(user=self.request.user, **filters)
+
+    def get_object(self) -> Memory:
+        memory = memory_get(user=self.request.user, memory_id=self.kwargs["pk"])
+        if memory is None:
+            raise exceptions.NotFound()
+        return memory
+
+    @extend_schema(
+        request=MemoryInputSerializer,
+        responses={201: MemoryOutputSerializer, 409: DuplicateMemorySerializer},
+    )
+    def create(self, request: Request) -> Response:
+        data = _validated(MemoryInputSerializer, request.data)
+        _own_collection(request, data)
+        memory = memory_create(user=request.user, **data)
+        return Response(MemoryOutputSerializer(memory).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=MemoryInputSerializer,
+        responses={200: MemoryOutputSerializer, 409: DuplicateMemorySerializer},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        memory = self.get_object()
+        changes = _validated(MemoryInputSerializer, request.data, partial=True)
+        _own_collection(request, changes)
+        memory = memory_update(memory=memory, actor="user", **changes)
+        return Response(MemoryOutputSerializer(memory).data)
+
+    def perform_destroy(self, instance: Memory) -> None:
+        memory_delete(memory=instance, actor="user")
+
+    @extend_schema(responses=MemoryEventOutputSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, pk: str) -> Response:
+        events = memory_history(user=request.user, memory_id=pk)
+        if events is None:
+            raise exceptions.NotFound()
+        return Response(MemoryEventOutputSerializer(events, many=True).data)
+
+    @extend_schema(request=MemorySearchInputSerializer, responses=MemorySearchOutputSerializer)
+    @action(detail=False, methods=["post"])
+    def search(self, request: Request) -> Response:
+        query = _validated(MemorySearchInputSerializer, request.data)
+        _own_collection(request, query)
+        results = memory_recall(user=request.user, **query)
+        return Response({"results": MemorySearchResultSerializer(results, many=True).data})
+
+
+class MemoryCollectionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):  # fmt: skip
+    """The caller's collections; names are unique per user, ignoring case."""
+
+    serializer_class = MemoryCollectionOutputSerializer
+    pagination_class = None
+    lookup_value_regex = "[^/]+"
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, MemoryCollectionNameTaken):
+            return Response(
+                {"detail": "You already have a collection of that name.",
+                 "code": "duplicate_collection"},
+                status=status.HTTP_409_CONFLICT,
+            )  # fmt: skip
+        return super().handle_exception(exc)
+
+    def get_queryset(self) -> Any:
+        return memory_collection_list(user=self.request.user)
+
+    def get_object(self) -> MemoryCollection:
+        collection = memory_collection_get(user=self.request.user, collection_id=self.kwargs["pk"])
+        if collection is None:
+            raise exceptions.NotFound()
+        return collection
+
+    @extend_schema(request=MemoryCollectionInputSerializer, responses={201: serializer_class})
+    def create(self, request: Request) -> Response:
+        data = _validated(MemoryCollectionInputSerializer, request.data)
+        collection = memory_collection_create(user=request.user, **data)
+        return Response(self.get_serializer(collection).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MemoryCollectionInputSerializer, responses=serializer_class)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        collection = self.get_object()
+        changes = _validated(MemoryCollectionInputSerializer, request.data, partial=True)
+        collection = memory_collection_update(collection=collection, **changes)
+        return Response(self.get_serializer(collection).data)
+
+    def perform_destroy(self, instance: MemoryCollection) -> None:
+        memory_collection_delete(collection=instance)
+
+
+class MyExportView(APIView):
+    """Everything stored about the caller, as one JSON document."""
+
+    @extend_schema(responses=OpenApiResponse(description="The caller's data as one document."))
+    def get(self, request: Request) -> Response:
+        profile = UserOutputSerializer(request.user).data
+        return Response({"profile": profile, **user_export(user=request.user)})

@@ -1,0 +1,201 @@
+"""Search: ranking, filters, validation, isolation, access counts, and the plan it picks by size."""
+
+import numpy as np
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from memories import selectors
+from memories.embeddings import embed_text
+from memories.models import Memory
+from memories.selectors import memory_find_similar, memory_search
+from memories.services import memory_collection_create, memory_create
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/memories/search"
+FACTS = [
+    "I love hiking in the mountains",
+    "My tax return is due in April",
+    "My sister Anna lives in Lisbon",
+    "Allergic to peanuts",
+    "Plays jazz piano on weekends",
+]
+
+
+@pytest.fixture
+def client(api_client, user):
+    api_client.force_authenticate(user)
+    return api_client
+
+
+@pytest.fixture
+def facts(user):
+    return {content: memory_create(user=user, content=content) for content in FACTS}
+
+
+def search(client, **body):
+    return client.post(URL, {"query": "hiking trip in the Andes mountains", **body}, format="json")
+
+
+def test_results_are_ranked_best_first_with_cosine_scores(client, facts):
+    results = search(client).json()["results"]
+    assert results[0]["content"] == "I love hiking in the mountains"
+    scores = [r["score"] for r in results]
+    assert scores == sorted(scores, reverse=True)
+    expected = float(embed_text(FACTS[0]) @ embed_text("hiking trip in the Andes mountains"))
+    assert results[0]["score"] == pytest.approx(expected, abs=2e-3)
+    assert len(results) == len(FACTS)
+
+
+def test_top_k_tiers_collection_and_min_score(client, user, facts):
+    assert len(search(client, top_k=2).json()["results"]) == 2
+    core = memory_create(user=user, content="Hiking boots are size 44", tier="core")
+    assert [r["id"] for r in search(client, tiers=["core"]).json()["results"]] == [str(core.id)]
+    trips = memory_collection_create(user=user, name="Trips")
+    filed = memory_create(user=user, content="Trip to Peru", collection=trips)
+    found = search(client, collection=str(trips.id)).json()["results"]
+    assert [r["id"] for r in found] == [str(filed.id)]
+    strong = search(client, min_score=0.3).json()["results"]
+    assert strong
+    assert all(r["score"] >= 0.3 for r in strong)
+    assert len(strong) < len(search(client).json()["results"])
+
+
+def test_returned_memories_get_their_access_counted_in_one_statement(client, facts):
+    with CaptureQueriesContext(connection) as queries:
+        results = search(client, top_k=2).json()["results"]
+    updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 1
+    assert [r["access_count"] for r in results] == [1, 1]
+    counted = Memory.objects.filter(access_count=1)
+    assert {str(m.id) for m in counted} == {r["id"] for r in results}
+    assert all(m.last_accessed_at is not None for m in counted)
+
+
+def test_search_never_returns_another_users_memories(client, user, other_user):
+    memory_create(user=other_user, content="I love hiking in the mountains")
+    assert search(client).json()["results"] == []
+    mine = memory_create(user=user, content="I love hiking in the mountains")
+    assert [r["id"] for r in search(client).json()["results"]] == [str(mine.id)]
+
+
+def test_search_in_another_users_collection_is_a_400(client, other_user):
+    theirs = memory_collection_create(user=other_user, name="Trips")
+    memory_create(user=other_user, content="Trip to Peru", collection=theirs)
+    response = search(client, collection=str(theirs.id))
+    assert response.status_code == 400
+    assert "collection" in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"query": ""}, "query"),
+        ({"query": "   "}, "query"),
+        ({"query": 12}, "query"),
+        ({"query": ["hiking"]}, "query"),
+        ({"query": None}, "query"),
+        ({"query": "x" * 2001}, "query"),
+        ({"top_k": 0}, "top_k"),
+        ({"top_k": 101}, "top_k"),
+        ({"top_k": "many"}, "top_k"),
+        ({"tiers": ["forever"]}, "tiers"),
+        ({"tiers": "core"}, "tiers"),
+        ({"collection": "nope"}, "collection"),
+        ({"min_score": 2}, "min_score"),
+        ({"min_score": "high"}, "min_score"),
+    ],
+)
+def test_bad_search_input_is_a_400_naming_the_field(client, body, field):
+    response = search(client, **body)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+def test_missing_query_is_a_400(client):
+    response = client.post(URL, {}, format="json")
+    assert response.status_code == 400
+    assert "query" in response.json()["errors"]
+
+
+def test_search_is_post_only(client):
+    assert client.get(URL).status_code == 405
+
+
+# --- the selector and its two plans ---------------------------------------------
+
+
+def _bulk(user, vectors):
+    return Memory.objects.bulk_create(
+        Memory(user=user, content=f"m{i}", content_hash=f"h{i}", embedding=v,
+               embedding_model="test")
+        for i, v in enumerate(vectors)
+    )  # fmt: skip
+
+
+def _clustered(rng, count):
+    centers = rng.standard_normal((8, 1536))
+    vectors = centers[rng.integers(0, 8, count)] + 0.5 * rng.standard_normal((count, 1536))
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def _exact_top(vectors, query, k):
+    return list(np.argsort(-(vectors @ query))[:k])
+
+
+def test_both_plans_find_the_exact_neighbours_of_one_user_only(user, other_user, monkeypatch):
+    rng = np.random.default_rng(3)
+    vectors = _clustered(rng, 300)
+    mine = _bulk(user, vectors[:200])
+    _bulk(other_user, vectors[200:])
+    query = vectors[7] + 0.1 * rng.standard_normal(1536)
+    query /= np.linalg.norm(query)
+    expected = [mine[i].id for i in _exact_top(vectors[:200], query, 10)]
+    for threshold in (10_000, 50):  # 200 rows: the exact scan, then the index
+        monkeypatch.setattr(selectors, "SEARCH_EXACT_MAX_ROWS", threshold)
+        results = memory_search(user=user, query_embedding=query, top_k=10)
+        assert [m.id for m, _ in results] == expected
+        assert [s for _, s in results] == sorted((s for _, s in results), reverse=True)
+
+
+def _plan(user, *, use_index):
+    candidates = selectors._search_candidates(user=user, tiers=None, collection=None)
+    vector = selectors._vector_text(np.ones(1536) / np.sqrt(1536))
+    with transaction.atomic():
+        if use_index:
+            selectors._set_index_scan(10)
+        return selectors._ranking(candidates, vector, use_index=use_index)[:10].explain()
+
+
+def test_large_users_take_the_hnsw_index_and_small_users_an_exact_scan(user):
+    _bulk(user, _clustered(np.random.default_rng(4), 50))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE memories_memory")
+    assert "memories_embedding_hnsw_half" in _plan(user, use_index=True)
+    assert "hnsw" not in _plan(user, use_index=False)
+
+
+def test_the_size_check_is_bounded(user, monkeypatch):
+    _bulk(user, _clustered(np.random.default_rng(5), 30))
+    candidates = selectors._search_candidates(user=user, tiers=None, collection=None)
+    assert selectors._has_at_least(candidates, 30)
+    assert not selectors._has_at_least(candidates, 31)
+    with CaptureQueriesContext(connection) as queries:
+        selectors._has_at_least(candidates, 30)
+    assert "LIMIT 1 OFFSET 29" in queries[0]["sql"]
+
+
+def test_find_similar_answers_each_embedding(user):
+    hiking = memory_create(user=user, content="I love hiking in the mountains")
+    taxes = memory_create(user=user, content="My tax return is due in April")
+    found = memory_find_similar(
+        user=user, embeddings=[embed_text("mountain hiking"), embed_text("tax return")], top_k=1
+    )
+    assert [[m.id for m, _ in results] for results in found] == [[hiking.id], [taxes.id]]
+    assert memory_find_similar(user=user, embeddings=[], top_k=3) == []
+
+
+def test_a_query_embedding_of_the_wrong_size_is_refused(user):
+    with pytest.raises(ValueError, match="1536"):
+        memory_search(user=user, query_embedding=[1.0, 0.0], top_k=3)
