@@ -7,6 +7,8 @@ answered 503 so that nobody is signed out by it).
 
 from __future__ import annotations
 
+import binascii
+import json
 import logging
 import math
 import threading
@@ -21,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from jwt.utils import base64url_decode
 
 logger = logging.getLogger(__name__)
 
@@ -168,10 +171,13 @@ class SessionTokenVerifier:
 
     @staticmethod
     def _header(token: str) -> dict[str, Any]:
+        # Only the header segment: PyJWT's own full parse runs once, in decode().
         try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError:
+            header = json.loads(base64url_decode(token.split(".", 1)[0]))
+        except (ValueError, binascii.Error, RecursionError):
             raise InvalidSessionToken("The session token is malformed.") from None
+        if not isinstance(header, dict):
+            raise InvalidSessionToken("The session token is malformed.")
         if header.get("alg") != ALGORITHM:
             raise InvalidSessionToken("The session token uses an unsupported algorithm.")
         if header.get("typ", "JWT") != "JWT":

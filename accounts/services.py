@@ -44,8 +44,11 @@ def _profile_from_clerk(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def user_get_or_create_by_clerk_id(*, clerk_user_id: str) -> User:
-    """The mirrored user for a verified token; created on first sight, race-safely."""
-    user = User.objects.filter(clerk_user_id=clerk_user_id).first()
+    """The mirrored user for a verified token; created on first sight, race-safely.
+
+    One query for a known user, preferences included: this runs on every authenticated request.
+    """
+    user = User.objects.select_related("preferences").filter(clerk_user_id=clerk_user_id).first()
     if user is not None:
         return user
     if DeletedClerkUser.objects.filter(clerk_user_id=clerk_user_id).exists():

@@ -34,6 +34,38 @@ START_TIMEOUT_SECONDS = 30.0
 class LiveServer:
     url: str
     env: dict[str, str]
+    pid: int
+    data_dir: Path
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by uvicorn and by the stack's PostgreSQL processes (Linux).
+
+        Unlike wall-clock throughput, this barely moves when other work shares the machine.
+        """
+        postmaster = int((self.data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
+        # The postmaster's own count includes backends that have exited (one per connection).
+        postgres = _cpu(postmaster, reaped=True) + sum(map(_cpu, _children(postmaster)))
+        return {"uvicorn": _cpu(self.pid), "postgres": postgres}
+
+
+def _stat(pid: int | str) -> list[str]:
+    """/proc/<pid>/stat from the state field on (the command name may contain spaces)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+
+
+def _cpu(pid: int, *, reaped: bool = False) -> float:
+    """utime + stime, plus the exited children's when `reaped`, in seconds."""
+    fields = _stat(pid)
+    ticks = sum(int(value) for value in fields[11 : 15 if reaped else 13])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _children(parent: int) -> list[int]:
+    pids = (entry.name for entry in Path("/proc").iterdir() if entry.name.isdigit())
+    return [int(pid) for pid in pids if (fields := _stat(pid)) and int(fields[1]) == parent]
 
 
 def _server_env(extra: dict[str, str]) -> dict[str, str]:
@@ -96,7 +128,7 @@ def live_server(
                 cwd=BASE_DIR, env=server_env,
             ))  # fmt: skip
         _wait_until_live(url, processes[0])
-        yield LiveServer(url=url, env=server_env)
+        yield LiveServer(url=url, env=server_env, pid=processes[0].pid, data_dir=data_dir)
     finally:
         _stop(processes)
         stack.stop()

@@ -1,10 +1,12 @@
-"""Clerk session tokens for tests: a test RSA key and tokens signed with it."""
+"""Clerk session tokens for tests and benches: a test RSA key, tokens signed with it, a JWKS."""
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
@@ -70,3 +72,47 @@ def mint_token(
     # PyJWT drops a None `typ` itself; every other None means "leave this header out".
     headers = {k: v for k, v in headers.items() if v is not None or k == "typ"}
     return jwt.encode(payload, key.private_key, algorithm="RS256", headers=headers)
+
+
+class JwksServer:
+    """A local stand-in for Clerk's JWKS endpoint that counts its fetches."""
+
+    def __init__(self) -> None:
+        self.keys: list[dict[str, Any]] = []
+        self.fetches = 0
+        self.failing = False
+        self.authorizations: list[str | None] = []
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1/jwks"
+
+    def publish(self, *keys: SigningKey) -> None:
+        self.keys = [key.jwk() for key in keys]
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.fetches += 1
+                server.authorizations.append(self.headers.get("Authorization"))
+                body = json.dumps({"keys": server.keys}).encode()
+                self.send_response(503 if server.failing else 200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler

@@ -69,31 +69,26 @@ class PreferencesPatchInputSerializer(serializers.Serializer):
         return attrs
 
 
-class PreferencesOutputSerializer(serializers.ModelSerializer[UserPreferences]):
-    class Meta:
-        model = UserPreferences
-        fields = ("settings", "onboarding", "updated_at")
+# Plain serializers rather than ModelSerializers: /users/me is on every page load, and model
+# introspection on each instantiation cost more than the token check.
+class PreferencesOutputSerializer(serializers.Serializer[UserPreferences]):
+    settings = serializers.JSONField()
+    onboarding = serializers.JSONField()
+    updated_at = serializers.DateTimeField()
 
 
-class UserOutputSerializer(serializers.ModelSerializer[User]):
+class UserOutputSerializer(serializers.Serializer[User]):
+    id = serializers.IntegerField()
+    clerk_user_id = serializers.CharField()
+    email = serializers.EmailField()
+    username = serializers.CharField(allow_null=True)
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    image_url = serializers.URLField()
     created_at = serializers.SerializerMethodField(
         help_text="When the account was created (Clerk's time, in ms since the epoch)."
     )
-    preferences = PreferencesOutputSerializer(read_only=True)
-
-    class Meta:
-        model = User
-        fields = (
-            "id",
-            "clerk_user_id",
-            "email",
-            "username",
-            "first_name",
-            "last_name",
-            "image_url",
-            "created_at",
-            "preferences",
-        )
+    preferences = PreferencesOutputSerializer()
 
     def get_created_at(self, user: User) -> int:
         # Not mirrored yet (first sight through a token): fall back to our own record.
