@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -118,7 +119,12 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "channels"},
+        "CONFIG": {
+            # redis-py 8 defaults to a 5 s read timeout (the layer blocks 5 s in BZPOPMIN) and to
+            # 100 pooled connections (too few for a burst of socket connects): set both.
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 2000}],
+            "prefix": "channels",
+        },
     }
 }
 
@@ -176,7 +182,37 @@ CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE: dict = {}
+
+# --- Memory pipelines (memories.tasks) ------------------------------------------
+# The sweep sends again jobs whose publish failed (after a short grace), and jobs queued or
+# running with no progress for INGESTION_REQUEUE_AFTER_SECONDS (a lost message, a dead worker):
+# that must exceed CELERY_TASK_TIME_LIMIT plus the longest retry backoff (120 s).
+INGESTION_SWEEP_SECONDS = env.float("INGESTION_SWEEP_SECONDS", default=30.0)
+INGESTION_UNSENT_GRACE_SECONDS = env.int("INGESTION_UNSENT_GRACE_SECONDS", default=10)
+INGESTION_REQUEUE_AFTER_SECONDS = env.int("INGESTION_REQUEUE_AFTER_SECONDS", default=900)
+INGESTION_MAX_ATTEMPTS = env.int("INGESTION_MAX_ATTEMPTS", default=8)
+INGESTION_SWEEP_BATCH = 500
+# Nightly consolidation: five cron fields (minute hour day-of-month month day-of-week), UTC.
+CONSOLIDATION_CRONTAB = env.str("CONSOLIDATION_CRONTAB", default="30 3 * * *")
+
+CELERY_BEAT_SCHEDULE: dict = {
+    "ingestion-jobs-sweep": {
+        "task": "memories.tasks.ingestion_jobs_sweep",
+        "schedule": INGESTION_SWEEP_SECONDS,
+    },
+    "memories-consolidate-all": {
+        "task": "memories.tasks.consolidate_all",
+        "schedule": crontab(
+            **dict(
+                zip(
+                    ("minute", "hour", "day_of_month", "month_of_year", "day_of_week"),
+                    CONSOLIDATION_CRONTAB.split(),
+                    strict=True,
+                )
+            )
+        ),
+    },
+}
 
 # --- Logging --------------------------------------------------------------------
 LOGGING = {
@@ -221,3 +257,4 @@ EMBEDDING_TIMEOUT_SECONDS = env.float("EMBEDDING_TIMEOUT_SECONDS", default=20.0)
 EMBEDDING_MAX_RETRIES = env.int("EMBEDDING_MAX_RETRIES", default=2)
 LLM_PROVIDER = env.str("LLM_PROVIDER", default="local")
 LLM_MODEL = env.str("LLM_MODEL", default="gpt-4o-mini")
+LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=60.0)
