@@ -16,13 +16,13 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import QuerySet, Value
+from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Lower
 from pgvector.django import CosineDistance
 
 from accounts.models import User
 
-from .models import EMBEDDING_DIMENSIONS, Memory, MemoryCollection, MemoryEvent
+from .models import EMBEDDING_DIMENSIONS, IngestionJob, Memory, MemoryCollection, MemoryEvent
 
 # Below this many candidate rows an exact scan beats the index (measured by bench/search.py).
 SEARCH_EXACT_MAX_ROWS = 2000
@@ -278,3 +278,121 @@ def user_export(*, user: User) -> dict[str, Any]:
         ],
         "deleted_memories_history": [event for events in history.values() for event in events],
     }
+
+
+# --- ingestion jobs and the pipelines -------------------------------------------
+
+RELATED_KEYED_LIMIT = 20
+
+
+def ingestion_job_get(*, user: User, job_id: uuid.UUID | str) -> IngestionJob | None:
+    """The user's job with this id; None for another user's, a missing or a malformed id."""
+    pk = _as_uuid(job_id)
+    if pk is None:
+        return None
+    return IngestionJob.objects.filter(user=user, pk=pk).first()
+
+
+def ingestion_job_render(job: IngestionJob) -> dict[str, Any]:
+    """The one JSON shape of a job, used by the API and by live events."""
+    return {
+        "id": str(job.id),
+        "status": job.status,
+        "idempotency_key": job.idempotency_key,
+        "result": job.result,
+        "error": job.error,
+        "attempts": job.attempts,
+        "created_at": _iso(job.created_at),
+        "updated_at": _iso(job.updated_at),
+        "started_at": _iso(job.started_at),
+        "finished_at": _iso(job.finished_at),
+    }
+
+
+def _keyed(*, user: User, key: str) -> QuerySet[Memory]:
+    """Memories filling the same slot as `key`, or a broader or narrower one ("pets:dog")."""
+    parts = key.split(":")
+    lineage = [":".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    return Memory.objects.filter(
+        Q(metadata__key__in=lineage) | Q(metadata__key__startswith=f"{key}:"), user=user
+    ).defer("embedding")
+
+
+def memory_find_related(
+    *,
+    user: User,
+    embeddings: Sequence[np.ndarray | Sequence[float]],
+    keys: Sequence[str | None],
+    top_k: int,
+) -> list[list[Memory]]:
+    """For each candidate: its nearest memories, then those about the same slot (by key)."""
+    related = []
+    similar = memory_find_similar(user=user, embeddings=embeddings, top_k=top_k)
+    for neighbours, key in zip(similar, keys, strict=True):
+        found = {memory.pk: memory for memory, _ in neighbours}
+        if key:
+            for memory in _keyed(user=user, key=key)[:RELATED_KEYED_LIMIT]:
+                found.setdefault(memory.pk, memory)
+        related.append(list(found.values()))
+    return related
+
+
+def memory_due_to_expire(*, user: User, now: datetime.datetime) -> QuerySet[Memory]:
+    return Memory.objects.filter(user=user, tier=Memory.Tier.SHORT_TERM, expires_at__lte=now).defer(
+        "embedding"
+    )
+
+
+def memory_due_for_promotion(*, user: User, min_accesses: int) -> QuerySet[Memory]:
+    """Short-term memories that keep being retrieved (and have not expired)."""
+    return Memory.objects.filter(
+        user=user, tier=Memory.Tier.SHORT_TERM, access_count__gte=min_accesses
+    ).defer("embedding")
+
+
+def memory_due_for_decay(
+    *, user: User, unused_since: datetime.datetime, floor: float
+) -> QuerySet[Memory]:
+    """Non-core memories neither used nor changed since `unused_since`, still above `floor`."""
+    return (
+        Memory.objects.filter(user=user, importance__gt=floor, updated_at__lt=unused_since)
+        .exclude(tier=Memory.Tier.CORE)
+        .filter(Q(last_accessed_at__lt=unused_since) | Q(last_accessed_at__isnull=True))
+        .defer("embedding")
+    )
+
+
+def memory_near_duplicates(
+    *, user: User, min_similarity: float, top_k: int
+) -> list[tuple[Memory, Memory, float]]:
+    """Pairs of the user's non-core memories at least `min_similarity` alike, most alike first.
+
+    Memories filed under different slots (a different city, a different pet) never pair up.
+    """
+    memories = list(Memory.objects.filter(user=user).exclude(tier=Memory.Tier.CORE))
+    by_id = {memory.pk: memory for memory in memories}
+    neighbours = memory_find_similar(
+        user=user, embeddings=[memory.embedding for memory in memories], top_k=top_k
+    )
+    pairs: dict[tuple[uuid.UUID, uuid.UUID], tuple[Memory, Memory, float]] = {}
+    for memory, found in zip(memories, neighbours, strict=True):
+        for other, score in found:
+            twin = by_id.get(other.pk)
+            if twin is None or twin.pk == memory.pk or score < min_similarity:
+                continue
+            keys = {memory.metadata.get("key"), twin.metadata.get("key")} - {None}
+            if len(keys) > 1:
+                continue
+            first, second = sorted((memory, twin), key=lambda m: str(m.pk))
+            pairs[(first.pk, second.pk)] = (first, second, score)
+    return sorted(pairs.values(), key=lambda pair: pair[2], reverse=True)
+
+
+def consolidation_user_ids() -> list[int]:
+    """Users with memories that consolidation may change (anything but core)."""
+    return list(
+        Memory.objects.exclude(tier=Memory.Tier.CORE)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+        .distinct()
+    )

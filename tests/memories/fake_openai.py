@@ -1,0 +1,126 @@
+"""A small OpenAI-compatible HTTP server, so that tests run the real openai/langchain client code.
+
+Each chat completion request is answered by `responder(request_json)`, which returns the message
+content (a JSON string for structured output) or a `(status, body)` pair for raw answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Answer = str | tuple[int, dict[str, Any]]
+Responder = Callable[[dict[str, Any]], Answer]
+
+
+def chat_completion(content: str, *, refusal: str | None = None) -> dict[str, Any]:
+    """The body of a successful chat completion whose message says `content`."""
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": "gpt-4o-mini",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": refusal},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+
+
+def schema_name(request: dict[str, Any]) -> str:
+    """Which structured output a request asks for (the pydantic model's name)."""
+    return request.get("response_format", {}).get("json_schema", {}).get("name", "")
+
+
+class FakeOpenAI:
+    """Serves /v1/chat/completions on a loopback port; records every request it answers."""
+
+    def __init__(self, responder: Responder, *, delay: float = 0.0) -> None:
+        self.responder = responder
+        self.delay = delay
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def calls(self, name: str) -> int:
+        with self._lock:
+            return sum(1 for request in self.requests if schema_name(request) == name)
+
+    def __enter__(self) -> FakeOpenAI:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _answer(self, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            self.requests.append(request)
+        if self.delay:
+            time.sleep(self.delay)
+        answer = self.responder(request)
+        return answer if isinstance(answer, tuple) else (200, chat_completion(answer))
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                request = json.loads(self.rfile.read(length) or b"{}")
+                status, body = fake._answer(request)
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(payload)  # unless the client gave up waiting
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        return Handler
+
+
+def _prompt_json(request: dict[str, Any]) -> Any:
+    """The JSON our prompts put after their first line in the last message."""
+    return json.loads(request["messages"][-1]["content"].split("\n", 1)[1])
+
+
+def local_model(request: dict[str, Any]) -> str:
+    """A stand-in model that answers our prompts by the local provider's rules."""
+    from memories.llm import Candidate, LocalProvider, Related
+
+    provider = LocalProvider()
+    if schema_name(request) == "Extraction":
+        candidates = provider.extract(messages=_prompt_json(request))
+        return json.dumps({"memories": [candidate.model_dump() for candidate in candidates]})
+    items = _prompt_json(request)
+    decisions = provider.decide(
+        candidates=[
+            Candidate(**item["candidate"], tier="long_term", importance=0.5, message_index=0)
+            for item in items
+        ],
+        related=[[Related(**memory) for memory in item["existing"]] for item in items],
+    )
+    return json.dumps({"decisions": [decision.model_dump() for decision in decisions]})
