@@ -7,8 +7,9 @@ Starts a throwaway stack and uvicorn (bench/_live.py) and a real Celery worker, 
 bursts of jobs, one user each (each user first gets one memory through the API, so that every
 job both extracts and decides): with the local providers, and with the `openai` provider
 against a local fake OpenAI server that answers after `--model-delay` seconds per call, once
-with a single worker process and once with `--concurrency` of them. Prints jobs/s and the p50
-and p95 of the time from sending the request to the job's `finished_at`.
+with a single worker process and once with `--concurrency` of them. Prints, for a burst, jobs/s
+and the p50 and p95 of the time from sending the request to the job's `finished_at` (queueing
+included), and the same times for jobs sent one at a time.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ CONVERSATION = [
 ]  # fmt: skip
 SEED = {"content": "User lives in Lisbon", "tier": "core"}
 POLL_SECONDS = 0.25
+ALONE_JOBS = 10
 JOB_TIMEOUT = 300.0
 
 
@@ -120,15 +122,28 @@ def burst(server: LiveServer, users: Users, count: int) -> tuple[list[float], fl
     return latencies, span
 
 
+def one_at_a_time(server: LiveServer, users: Users, count: int) -> list[float]:
+    """Seconds from send to finished_at of `count` jobs, each sent once the previous finished."""
+    latencies = []
+    for _ in range(count):
+        latencies += burst(server, users, 1)[0]
+    return latencies
+
+
+def _ms(latencies: list[float]) -> str:
+    cuts = statistics.quantiles(latencies, n=100)
+    return f"p50 {cuts[49] * 1000:6.0f} ms   p95 {cuts[94] * 1000:6.0f} ms"
+
+
 def scenario(
     server: LiveServer, users: Users, name: str, jobs: int, concurrency: int, env: dict[str, str]
 ) -> None:
     with worker(server, concurrency, env):
         burst(server, users, concurrency)  # warm-up: every worker process takes one job
         latencies, span = burst(server, users, jobs)
-    cuts = statistics.quantiles(latencies, n=100)
-    print(f"{name:<36} c={concurrency}  {jobs:4d} jobs  {jobs / span:6.2f} jobs/s   "
-          f"p50 {cuts[49] * 1000:6.0f} ms   p95 {cuts[94] * 1000:6.0f} ms", flush=True)  # fmt: skip
+        alone = one_at_a_time(server, users, ALONE_JOBS)
+    print(f"{name:<34} c={concurrency}  burst of {jobs:3d}: {jobs / span:5.2f} jobs/s   "
+          f"{_ms(latencies)}   one at a time: {_ms(alone)}", flush=True)  # fmt: skip
 
 
 def main() -> None:
