@@ -169,7 +169,7 @@ def main() -> None:
         delayed = f"openai, fake server +{args.model_delay * 1000:.0f} ms/call"
         calls_before = len(model.requests)
         scenario(server, users, delayed, args.model_jobs, 1, openai)
-        calls = (len(model.requests) - calls_before) / (args.model_jobs + 1)
+        calls = (len(model.requests) - calls_before) / (1 + args.model_jobs + ALONE_JOBS)
         scenario(server, users, delayed, args.model_jobs, args.concurrency, openai)
     print(f"model calls per job: {calls:.1f}")
 
