@@ -66,9 +66,15 @@ def user_upsert_from_clerk(*, data: dict[str, Any]) -> User | None:
     clerk_user_id = data["id"]
     if DeletedClerkUser.objects.filter(clerk_user_id=clerk_user_id).exists():
         raise UserTombstoned(clerk_user_id)
-    user = user_get_or_create_by_clerk_id(clerk_user_id=clerk_user_id)
-    user = User.objects.select_for_update().get(pk=user.pk)
     profile = _profile_from_clerk(data)
+    user = User.objects.select_for_update().filter(clerk_user_id=clerk_user_id).first()
+    if user is None:
+        # One INSERT with the whole profile: webhooks create users in bulk.
+        try:
+            with transaction.atomic():
+                return User.objects.create(clerk_user_id=clerk_user_id, **profile)
+        except IntegrityError:  # created meanwhile, or the username is taken: update below
+            user, _ = User.objects.select_for_update().get_or_create(clerk_user_id=clerk_user_id)
     incoming, stored = profile["clerk_updated_at"], user.clerk_updated_at
     if stored is not None and (incoming is None or incoming < stored):
         return None

@@ -89,6 +89,16 @@ def test_an_update_as_recent_as_the_stored_profile_applies(api_client):
     assert User.objects.get(clerk_user_id="user_ada").last_name == "B"
 
 
+def test_a_new_user_whose_username_another_account_holds_is_created_without_it(api_client):
+    UserFactory(username="ada")
+
+    response = deliver(api_client, clerk_event("user.created", clerk_user("user_ada")))
+
+    assert response.json()["status"] == "processed"
+    user = User.objects.get(clerk_user_id="user_ada")
+    assert (user.username, user.email) == (None, "ada@example.com")
+
+
 def test_unbranded_webhook_headers_are_accepted(api_client):
     response = deliver(
         api_client, clerk_event("user.created", clerk_user("user_ada")), prefix="webhook"

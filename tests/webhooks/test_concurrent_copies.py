@@ -17,14 +17,12 @@ from webhooks.models import WebhookEvent
 COPIES = 30
 
 
-def _deliver_together(event: dict) -> list[dict]:
-    """Post COPIES identical signed deliveries from as many threads, released at once."""
-    body = json.dumps(event)
-    headers = signed_headers(body)
-    barrier = threading.Barrier(COPIES)
+def _post_together(deliveries: list[tuple[str, dict[str, str]]]) -> list[dict]:
+    """Post signed (body, headers) deliveries from one thread each, released at once."""
+    barrier = threading.Barrier(len(deliveries))
     results: list[dict] = []
 
-    def send() -> None:
+    def send(body: str, headers: dict[str, str]) -> None:
         client = APIClient()
         try:
             barrier.wait()
@@ -33,13 +31,20 @@ def _deliver_together(event: dict) -> list[dict]:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=send) for _ in range(COPIES)]
+    threads = [threading.Thread(target=send, args=delivery) for delivery in deliveries]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
-    assert len(results) == COPIES
+    assert len(results) == len(deliveries)
     return results
+
+
+def _deliver_together(event: dict) -> list[dict]:
+    """COPIES identical deliveries (one svix-id) at once, as Svix may send them."""
+    body = json.dumps(event)
+    headers = signed_headers(body)
+    return _post_together([(body, headers)] * COPIES)
 
 
 @pytest.fixture
@@ -75,3 +80,20 @@ def test_thirty_simultaneous_copies_of_a_deletion_erase_once(erasures):
     assert [r["duplicate"] for r in results].count(False) == 1
     assert erasures == ["user_rush"]
     assert WebhookEvent.objects.get().status == "processed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_updates_racing_the_creation_of_a_user_leave_the_newest_profile():
+    events = [clerk_event("user.created", clerk_user("user_race", updated_at=1, first_name="v1"))]
+    events += [
+        clerk_event("user.updated", clerk_user("user_race", updated_at=n, first_name=f"v{n}"))
+        for n in range(2, 11)
+    ]
+    bodies = [json.dumps(event) for event in events]
+
+    results = _post_together([(body, signed_headers(body)) for body in bodies])
+
+    assert {r["status_code"] for r in results} == {200}
+    user = User.objects.get(clerk_user_id="user_race")
+    assert (user.clerk_updated_at, user.first_name) == (10, "v10")
+    assert WebhookEvent.objects.count() == 10
