@@ -103,9 +103,9 @@ class Workers:
 def started_workers(django_db_blocker: Any, **env: str) -> Iterator[Workers]:
     """A module's `Workers`, its first worker started before the first test."""
     workers = Workers(**env)
-    with django_db_blocker.unblock():
-        workers.running()
     try:
+        with django_db_blocker.unblock():
+            workers.running()
         yield workers
     finally:
-        workers.stop()
+        workers.stop()  # also when the worker never answered: no process left behind
