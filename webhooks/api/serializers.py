@@ -77,14 +77,15 @@ class ClerkEventInputSerializer(serializers.Serializer):
         return attrs
 
 
-class WebhookEventOutputSerializer(serializers.ModelSerializer[WebhookEvent]):
+class WebhookEventOutputSerializer(serializers.Serializer):
+    """The event a delivery became (a plain Serializer: this renders on every delivery)."""
+
+    svix_id = serializers.CharField()
+    type = serializers.CharField()
+    status = serializers.ChoiceField(choices=WebhookEvent.Status.choices)
     duplicate = serializers.SerializerMethodField(
         help_text="Whether this id had already taken effect."
     )
-
-    class Meta:
-        model = WebhookEvent
-        fields = ["svix_id", "type", "status", "duplicate"]
 
     def get_duplicate(self, event: WebhookEvent) -> bool:
         return self.context["duplicate"]
