@@ -77,8 +77,9 @@ class ClerkEventInputSerializer(serializers.Serializer):
         return attrs
 
 
+# Not a ModelSerializer, which rebuilds its fields from the model on every delivery.
 class WebhookEventOutputSerializer(serializers.Serializer):
-    """The event a delivery became (a plain Serializer: this renders on every delivery)."""
+    """The event a delivery became, and whether the delivery was a repeat."""
 
     svix_id = serializers.CharField()
     type = serializers.CharField()
