@@ -1,5 +1,6 @@
 import os
 from typing import Any
+from urllib.parse import urlparse
 
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import OriginValidator
@@ -24,6 +25,15 @@ class AllowedOriginValidator(OriginValidator):
     def valid_origin(self, parsed_origin: Any) -> bool:
         self.allowed_origins = [*settings.ALLOWED_HOSTS, *settings.CORS_ALLOWED_ORIGINS]
         return super().valid_origin(parsed_origin)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        origin = dict(scope.get("headers", [])).get(b"origin")
+        if self.valid_origin(urlparse(origin.decode("latin1")) if origin else None):
+            return await self.application(scope, receive, send)
+        # Refuse the handshake (HTTP 403) without starting a consumer on the channel layer.
+        await receive()
+        await send({"type": "websocket.close"})
+        return None
 
 
 application = ProtocolTypeRouter(

@@ -118,13 +118,10 @@ CACHES = {
 }
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {
-            # redis-py 8 defaults to a 5 s read timeout (the layer blocks 5 s in BZPOPMIN) and to
-            # 100 pooled connections (too few for a burst of socket connects): set both.
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 2000}],
-            "prefix": "channels",
-        },
+        # Pub/sub: live events are fire-and-forget, fan out to every web process, and leave no
+        # per-consumer blocking reads (the list-based layer hangs shutdown on cancelled reads).
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}], "prefix": "channels"},
     }
 }
 

@@ -1,0 +1,82 @@
+"""End to end: a real uvicorn, a real websocket client, the real Redis channel layer."""
+
+import asyncio
+import json
+import time
+
+import httpx
+import pytest
+import websockets
+from channels.db import database_sync_to_async
+
+from tests.factories import UserFactory
+from tests.realtime.conftest import SPA
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_the_owner_hears_a_memory_created_over_the_running_server(
+    live_server_url, make_token
+):
+    owner, other = await database_sync_to_async(UserFactory.create_batch)(2)
+    ws_url = live_server_url.replace("http", "ws") + "/ws/events?token="
+    owner_token = make_token(sub=owner.clerk_user_id)
+    other_token = make_token(sub=other.clerk_user_id)
+
+    async with (
+        websockets.connect(ws_url + owner_token, origin=SPA) as owner_socket,
+        websockets.connect(ws_url + other_token, origin=SPA) as other_socket,
+    ):
+        await owner_socket.send(json.dumps({"type": "ping"}))
+        assert json.loads(await owner_socket.recv()) == {"type": "pong"}
+        async with httpx.AsyncClient(base_url=live_server_url) as http:
+            response = await http.post(
+                "/api/v1/memories",
+                json={"content": "My favourite tea is genmaicha"},
+                headers={"Authorization": f"Bearer {owner_token}"},
+            )
+        assert response.status_code == 201
+
+        event = json.loads(await asyncio.wait_for(owner_socket.recv(), timeout=5))
+        assert event["type"] == "memory.created"
+        assert event["memory"]["id"] == response.json()["id"]
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(other_socket.recv(), timeout=0.5)
+
+
+async def test_the_running_server_refuses_a_foreign_origin(live_server_url, make_token):
+    user = await database_sync_to_async(UserFactory)()
+    url = live_server_url.replace("http", "ws") + "/ws/events?token="
+    with pytest.raises(websockets.InvalidStatus):
+        async with websockets.connect(
+            url + make_token(sub=user.clerk_user_id), origin="https://evil.example"
+        ):
+            pass
+
+
+async def test_a_pipeline_jobs_events_reach_the_owners_socket(
+    live_server_url, celery_worker, make_token
+):
+    user = await database_sync_to_async(UserFactory)()
+    token = make_token(sub=user.clerk_user_id, exp=int(time.time()) + 600)
+    url = live_server_url.replace("http", "ws") + "/ws/events?token=" + token
+    async with websockets.connect(url, origin=SPA) as socket:
+        async with httpx.AsyncClient(base_url=live_server_url) as http:
+            response = await http.post(
+                "/api/v1/memories/ingest",
+                json={"messages": [{"role": "user", "content": "My name is Ana."}]},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        assert response.status_code == 202
+        job_id = response.json()["id"]
+
+        seen: list[dict] = []
+        while not any(e.get("job", {}).get("status") == "succeeded" for e in seen):
+            seen.append(json.loads(await asyncio.wait_for(socket.recv(), timeout=60)))
+
+    created = [e for e in seen if e["type"] == "memory.created"]
+    assert [e["memory"]["source"] for e in created] == ["ingestion"]
+    assert "Ana" in created[0]["memory"]["content"]
+    statuses = [e["job"]["status"] for e in seen if e["type"] == "ingestion_job.updated"]
+    assert statuses[-1] == "succeeded"
+    assert all(e["job"]["id"] == job_id for e in seen if e["type"] == "ingestion_job.updated")
