@@ -33,7 +33,8 @@ def _commands(python: str) -> dict[str, list[str]]:
     schedule = str(DEFAULT_DATA_DIR / "celerybeat-schedule")
     return {
         "web": [python, "-m", "uvicorn", "config.asgi:application", "--host", host,
-                "--port", port, "--lifespan", "off", "--no-access-log"],
+                "--port", port, "--lifespan", "off", "--no-access-log",
+                "--timeout-graceful-shutdown", "10"],
         "worker": [python, "-m", "celery", "-A", "config", "worker", "-l", "INFO",
                    "--concurrency", os.environ.get("CELERY_CONCURRENCY", "4")],
         "beat": [python, "-m", "celery", "-A", "config", "beat", "-l", "INFO", "-s", schedule],
