@@ -2,11 +2,16 @@
 
     .venv/bin/python -m bench.search                      # 100k memories, 1,000 users (minutes)
     .venv/bin/python -m bench.search --memories 20000 --large 5000 --users 200   # quick
+    .venv/bin/python -m bench.search --corpus dense       # vectors shaped like a dense model's
 
-Builds a throwaway stack, loads a corpus of clustered unit vectors (one user holding `--large`
-memories, the rest Zipf-distributed), builds the HNSW index, then measures for small, medium
-and large users: the `memory_search` selector (p50/p95 and recall@10 against exact numpy
-search), `POST /api/v1/memories/search` over HTTP, and `POST /api/v1/memories`.
+Builds a throwaway stack and loads a corpus: a few heavy users (one with `--large` memories) and
+the rest Zipf-distributed. `--corpus text` (the default): texts about each user's topics, embedded
+by the local embedder like the API does, so the HTTP queries are texts from the same distribution.
+`--corpus dense`: unit vectors with topic structure in a low-dimensional subspace, like a dense
+model's; these queries have no text, so HTTP is not measured. Then, for small, medium and large
+users: the `memory_search` selector with each plan forced (where they cross is the threshold),
+the selector as it is (p50/p95, CPU per query, recall@10 against exact numpy search),
+`POST /api/v1/memories/search` over HTTP on the same queries, and `POST /api/v1/memories`.
 """
 
 from __future__ import annotations
@@ -14,12 +19,14 @@ from __future__ import annotations
 import argparse
 import datetime
 import hashlib
+import logging
 import os
 import statistics
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,22 +36,19 @@ import numpy as np
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench._live import live_server  # noqa: E402
+from bench._live import LiveServer, _cpu, live_server  # noqa: E402
 from tests.clerk import SigningKey, mint_token  # noqa: E402
 
 DIMENSIONS = 1536
 LATENT_DIMENSIONS = 64
 TOPICS = 2000
+TOPIC_WORDS = 10
+VOCABULARY = 6000
 NOISE_SHARE = 0.1
 COPY_CHUNK = 5000
-CLASS_TARGETS = {"small": (100, 300), "medium": (600, 4000), "large": (20000, 10**9)}
+CLASS_TARGETS = {"small": (100, 300), "medium": (600, 3000), "large": (3001, 10**9)}
 USERS_PER_CLASS = 3
-WORDS = [
-    "coffee", "hiking", "sister", "paris", "guitar", "allergy", "peanuts", "marathon", "birthday",
-    "garden", "dog", "cat", "python", "job", "interview", "mother", "recipe", "pasta", "vacation",
-    "beach", "mountains", "book", "novel", "piano", "doctor", "dentist", "car", "bicycle", "train",
-    "berlin", "tokyo", "friend", "wedding", "anniversary", "project", "deadline", "movie", "jazz",
-]  # fmt: skip
+SYLLABLES = "ka lo mi ne ru sa to vi ba de fo gu ha ji ke li mo nu pa qi re si tu wa xe yo ze"
 
 
 @dataclass
@@ -62,16 +66,17 @@ class User:
 
 
 def user_sizes(total: int, users: int, large: int, rng: np.random.Generator) -> list[int]:
-    """One user with `large` memories; the rest Zipf-like, at least 5 each, summing to total."""
-    rest = total - large
-    weights = 1.0 / np.arange(10, users + 9) ** 1.1
+    """A few heavy users (`large`, large/2.5, large/5); the rest Zipf-like, at least 5 each."""
+    heavy = [large, int(large / 2.5), large // 5]
+    rest = total - sum(heavy)
+    weights = 1.0 / np.arange(10, users + 10 - len(heavy)) ** 1.1
     sizes = np.maximum(5, np.floor(weights / weights.sum() * rest)).astype(int)
     sizes[0] += rest - sizes.sum()
     rng.shuffle(sizes)
-    return [large, *sizes.tolist()]
+    return [*heavy, *sizes.tolist()]
 
 
-class VectorModel:
+class DenseCorpus:
     """Unit vectors with topic structure in a low-dimensional subspace, plus isotropic noise."""
 
     def __init__(self, rng: np.random.Generator) -> None:
@@ -81,12 +86,52 @@ class VectorModel:
         self.centers = rng.standard_normal((TOPICS, LATENT_DIMENSIONS)).astype(np.float32)
         self.noise = np.sqrt(NOISE_SHARE * LATENT_DIMENSIONS * 1.5 / DIMENSIONS)
 
-    def sample(self, topics: np.ndarray, count: int) -> np.ndarray:
+    def _vectors(self, topics: np.ndarray, count: int) -> np.ndarray:
         chosen = self.centers[self.rng.choice(topics, size=count)]
         latent = chosen + 0.7 * self.rng.standard_normal(chosen.shape, dtype=np.float32)
         vectors = latent @ self.projection
         vectors += self.noise * self.rng.standard_normal(vectors.shape, dtype=np.float32)
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def memories(self, user: User, start: int, count: int) -> tuple[list[str], np.ndarray]:
+        contents = [f"bench memory {start + i} of {user.clerk_id}" for i in range(count)]
+        return contents, self._vectors(user.topics, count)
+
+    def queries(self, user: User, count: int) -> tuple[list[str] | None, np.ndarray]:
+        return None, self._vectors(user.topics, count)
+
+
+class TextCorpus:
+    """Sentences about each user's topics (made-up words), embedded by the local embedder."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        words = {
+            "".join(rng.choice(SYLLABLES.split(), size=int(rng.integers(2, 5))))
+            for _ in range(VOCABULARY)
+        }
+        self.words = np.array(sorted(words))
+        self.topics = rng.choice(self.words, size=(TOPICS, TOPIC_WORDS))
+
+    def _sentences(self, user: User, count: int, low: int, high: int) -> list[str]:
+        topics = self.topics[self.rng.choice(user.topics, size=count)]
+        return [
+            " ".join(self.rng.choice(topic, size=int(self.rng.integers(low, high)), replace=False))
+            for topic in topics
+        ]
+
+    def memories(self, user: User, start: int, count: int) -> tuple[list[str], np.ndarray]:
+        from memories.embeddings import embed_texts
+
+        sentences = self._sentences(user, count, 4, 9)
+        contents = [f"{text} n{start + i}" for i, text in enumerate(sentences)]
+        return contents, np.stack(embed_texts(contents))
+
+    def queries(self, user: User, count: int) -> tuple[list[str] | None, np.ndarray]:
+        from memories.embeddings import embed_texts
+
+        texts = self._sentences(user, count, 2, 5)
+        return texts, np.stack(embed_texts(texts))
 
 
 def pick_classes(users: list[User]) -> dict[str, list[User]]:
@@ -115,37 +160,36 @@ def create_users(sizes: list[int], rng: np.random.Generator) -> list[User]:
     ]  # fmt: skip
 
 
-def memory_rows(users: list[User], model: VectorModel) -> Iterator[tuple]:
+def memory_rows(users: list[User], corpus: DenseCorpus | TextCorpus) -> Iterator[tuple]:
     from memories.embeddings import LOCAL_MODEL_NAME
 
     now = datetime.datetime.now(datetime.UTC)
     for user in users:
         for start in range(0, user.size, COPY_CHUNK):
-            count = min(COPY_CHUNK, user.size - start)
-            for offset, vector in enumerate(model.sample(user.topics, count)):
-                index = start + offset
-                content = f"bench memory {index} of {user.clerk_id}: {WORDS[index % len(WORDS)]}"
+            contents, vectors = corpus.memories(user, start, min(COPY_CHUNK, user.size - start))
+            for offset, (content, vector) in enumerate(zip(contents, vectors, strict=True)):
                 memory_id = uuid.uuid4()
                 if user.klass:
                     user.ids.append(memory_id)
                     user.vectors.append(vector)
-                created = now - datetime.timedelta(minutes=index)
+                created = now - datetime.timedelta(minutes=start + offset)
                 yield (memory_id, user.pk, "long_term", content,
                        hashlib.sha256(content.casefold().encode()).hexdigest(), vector,
                        LOCAL_MODEL_NAME, 0.5, "{}", "import", 0, created, created)  # fmt: skip
 
 
-def load_memories(users: list[User], model: VectorModel) -> None:
-    """COPY the rows in binary, with the HNSW index dropped, then build it and analyse."""
+def load_memories(users: list[User], corpus: DenseCorpus | TextCorpus) -> None:
+    """COPY the rows in binary (the trigger fills the search table), with the HNSW index
+    dropped, then build it and analyse."""
     import psycopg
     from django.db import connection
     from pgvector.psycopg import register_vector
 
-    from memories.models import Memory
+    from memories.models import MemoryVector
 
-    index = next(i for i in Memory._meta.indexes if i.name == "memories_embedding_hnsw_half")
+    index = next(i for i in MemoryVector._meta.indexes if i.name == "memories_vector_hnsw_idx")
     with connection.schema_editor() as editor:
-        editor.remove_index(Memory, index)
+        editor.remove_index(MemoryVector, index)
     columns = ("id, user_id, tier, content, content_hash, embedding, embedding_model, importance,"
                " metadata, source, access_count, created_at, updated_at")  # fmt: skip
     types = ["uuid", "int8", "varchar", "text", "varchar", "vector", "varchar", "float8", "jsonb",
@@ -155,10 +199,11 @@ def load_memories(users: list[User], model: VectorModel) -> None:
         sql = f"COPY memories_memory ({columns}) FROM STDIN (FORMAT BINARY)"
         with conn.cursor() as cursor, cursor.copy(sql) as copy:
             copy.set_types(types)
-            for row in memory_rows(users, model):
+            for row in memory_rows(users, corpus):
                 copy.write_row(row)
-        timed("build HNSW index", lambda: build_index(conn, Memory, index))
-        timed("vacuum analyze", lambda: conn.execute("VACUUM ANALYZE memories_memory"))
+        timed("build HNSW index", lambda: build_index(conn, MemoryVector, index))
+        for table in ("memories_memory", "memories_memoryvector"):
+            timed(f"vacuum analyze {table}", lambda t=table: conn.execute(f"VACUUM ANALYZE {t}"))
 
 
 def build_index(conn, model, index) -> None:
@@ -191,49 +236,103 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
 
 
-def recall_at_10(user: User, query: np.ndarray, found: list[uuid.UUID]) -> float:
-    scores = np.stack(user.vectors) @ query
-    truth = {user.ids[i] for i in np.argsort(-scores)[:10]}
-    return len(truth & set(found)) / len(truth)
+def recall_at_10(user: User, queries: np.ndarray, found: list[list[uuid.UUID]]) -> float:
+    """Mean recall@10 against exact search in float32 over the user's vectors."""
+    scores = queries @ np.stack(user.vectors).T
+    recalls = []
+    for row, ids in zip(scores, found, strict=True):
+        truth = {user.ids[i] for i in np.argsort(-row)[:10]}
+        recalls.append(len(truth & set(ids)) / len(truth))
+    return float(np.mean(recalls))
 
 
-def measure_selector(user: User, queries: np.ndarray) -> tuple[list[float], float]:
+@contextmanager
+def plan_forced(plan: str | None) -> Iterator[None]:
+    """Force the exact scan or the index whatever the user's size (None: the selector decides)."""
+    from memories import selectors
+
+    threshold = selectors.SEARCH_EXACT_MAX_ROWS
+    selectors.SEARCH_EXACT_MAX_ROWS = {"exact": 10**12, "index": 1, None: threshold}[plan]
+    try:
+        yield
+    finally:
+        selectors.SEARCH_EXACT_MAX_ROWS = threshold
+
+
+class CpuMeter:
+    """CPU seconds spent answering: by this process (for the selector) or uvicorn (for HTTP), plus
+    the PostgreSQL backends. Unlike latency, it barely moves when other work shares the machine."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+
+    def total(self, *, http: bool) -> float:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend'")
+            backends = [pid for (pid,) in cursor.fetchall()]
+        answering = _cpu(self.server.pid) if http else time.process_time()
+        return answering + sum(map(_cpu, backends))
+
+
+def measure_selector(
+    user: User, queries: np.ndarray, cpu: CpuMeter
+) -> tuple[list[float], float, float]:
+    """Latencies (ms), mean recall@10, and CPU ms per query."""
     from memories.selectors import memory_search
 
     account = account_of(user)
     for query in queries[:5]:
         memory_search(user=account, query_embedding=query, top_k=10)
-    latencies, recalls = [], []
+    latencies, found = [], []
+    spent = cpu.total(http=False)
     for query in queries:
         started = time.perf_counter()
         results = memory_search(user=account, query_embedding=query, top_k=10)
         latencies.append((time.perf_counter() - started) * 1000)
-        recalls.append(recall_at_10(user, query, [memory.id for memory, _ in results]))
-    return latencies, float(np.mean(recalls))
+        found.append([memory.id for memory, _ in results])
+    cpu_ms = (cpu.total(http=False) - spent) * 1000 / len(queries)
+    return latencies, recall_at_10(user, queries, found), cpu_ms
 
 
-def query_texts(rng: np.random.Generator, count: int) -> list[str]:
-    return [" ".join(rng.choice(WORDS, size=4)) for _ in range(count)]
+def compare_plans(classes: dict[str, list[User]], corpus: DenseCorpus | TextCorpus, args) -> None:
+    """Both plans for every sampled user: where they cross is SEARCH_EXACT_MAX_ROWS."""
+    print(f"{'rows':>7}  {'exact p50/p95 ms':>17} {'CPU ms':>6}  "
+          f"{'HNSW p50/p95 ms':>16} {'CPU ms':>6}  {'HNSW recall@10':>14}")  # fmt: skip
+    for user in sorted((u for members in classes.values() for u in members), key=lambda u: u.size):
+        row = [f"{user.size:>7}"]
+        for plan in ("exact", "index"):
+            _, queries = corpus.queries(user, args.queries // 2)
+            with plan_forced(plan):
+                latencies, recall, cpu_ms = measure_selector(user, queries, args.cpu)
+            p50, p95 = percentiles(latencies)
+            row.append(f"{p50:>7.2f} / {p95:>6.2f} {cpu_ms:>6.2f}")
+        print(f"{row[0]}  {row[1]:>24}  {row[2]:>23}  {recall:>14.3f}", flush=True)
 
 
-def measure_http(client: httpx.Client, user: User, texts: list[str], token: str) -> list[float]:
+def measure_http(
+    client: httpx.Client, texts: list[str], token: str, cpu: CpuMeter
+) -> tuple[list[float], float]:
+    """Latencies (ms) of POST /memories/search, and the server's CPU ms per request."""
     headers = {"Authorization": f"Bearer {token}"}
     for text in texts[:5]:
         client.post("/api/v1/memories/search", json={"query": text}, headers=headers)
     latencies = []
+    spent = cpu.total(http=True)
     for text in texts:
         started = time.perf_counter()
         response = client.post("/api/v1/memories/search", json={"query": text}, headers=headers)
         latencies.append((time.perf_counter() - started) * 1000)
         response.raise_for_status()
-    return latencies
+    return latencies, (cpu.total(http=True) - spent) * 1000 / len(texts)
 
 
 def measure_create(client: httpx.Client, token: str, count: int) -> list[float]:
     headers = {"Authorization": f"Bearer {token}"}
     latencies = []
     for i in range(count):
-        body = {"content": f"new fact number {i}: likes {WORDS[i % len(WORDS)]} {uuid.uuid4()}"}
+        body = {"content": f"new fact number {i}: {uuid.uuid4()}"}
         started = time.perf_counter()
         response = client.post("/api/v1/memories", json=body, headers=headers)
         latencies.append((time.perf_counter() - started) * 1000)
@@ -253,31 +352,34 @@ def run(args: argparse.Namespace) -> None:
     from memories.selectors import SEARCH_EXACT_MAX_ROWS
 
     rng = np.random.default_rng(args.seed)
-    model = VectorModel(rng)
+    corpus = {"text": TextCorpus, "dense": DenseCorpus}[args.corpus](rng)
     users = create_users(user_sizes(args.memories, args.users, args.large, rng), rng)
     classes = pick_classes(users)
-    timed(f"load {args.memories} memories", lambda: load_memories(users, model))
-    print(f"exact scan below {SEARCH_EXACT_MAX_ROWS} candidate rows, HNSW above\n")
-    report(args, classes, model, rng)
+    timed(f"load {args.memories} memories", lambda: load_memories(users, corpus))
+    print("\nthe selector with each plan forced:")
+    compare_plans(classes, corpus, args)
+    print(f"\nthe selector as it is (exact below {SEARCH_EXACT_MAX_ROWS} rows, HNSW above):")
+    report(args, classes, corpus)
 
 
-def report(args, classes: dict[str, list[User]], model: VectorModel, rng) -> None:
+def report(args, classes: dict[str, list[User]], corpus: DenseCorpus | TextCorpus) -> None:
     key = args.signing_key
-    header = f"{'class':<7}{'rows':>7}  {'selector p50/p95 ms':>20}  {'recall@10':>9}"
-    print(f"{header}  {'HTTP p50/p95 ms':>16}  {'same-query selector p95':>23}")
+    print(f"{'class':<7}{'rows':>7}  {'selector p50/p95 ms':>19} {'CPU ms':>6}  {'recall@10':>9}  "
+          f"{'HTTP p50/p95 ms':>15} {'CPU ms':>6}")  # fmt: skip
     with httpx.Client(base_url=args.url, timeout=30) as client:
         for klass, members in classes.items():
             for user in members:
-                selector, recall = measure_selector(user, model.sample(user.topics, args.queries))
-                texts = query_texts(rng, args.queries)
-                token = mint_token(key, sub=user.clerk_id, exp=int(time.time()) + 3600)
-                http = measure_http(client, user, texts, token)
-                same = same_query_selector(user, texts)
+                texts, queries = corpus.queries(user, args.queries)
+                selector, recall, selector_cpu = measure_selector(user, queries, args.cpu)
                 s50, s95 = percentiles(selector)
-                h50, h95 = percentiles(http)
-                same95 = percentiles(same)[1]
-                print(f"{klass:<7}{user.size:>7}  {s50:>9.2f} / {s95:>7.2f}  {recall:>9.3f}  "
-                      f"{h50:>6.2f} / {h95:>6.2f}  {same95:>23.2f}", flush=True)  # fmt: skip
+                line = f"{klass:<7}{user.size:>7}  {s50:>8.2f} / {s95:>7.2f} {selector_cpu:>6.2f}"
+                line += f"  {recall:>9.3f}"
+                if texts is not None:
+                    token = mint_token(key, sub=user.clerk_id, exp=int(time.time()) + 3600)
+                    http, http_cpu = measure_http(client, texts, token, args.cpu)
+                    h50, h95 = percentiles(http)
+                    line += f"  {h50:>6.2f} / {h95:>6.2f} {http_cpu:>6.2f}"
+                print(line, flush=True)
         medium = classes["medium"][0]
         token = mint_token(key, sub=medium.clerk_id, exp=int(time.time()) + 3600)
         c50, c95 = percentiles(measure_create(client, token, args.creates))
@@ -285,20 +387,8 @@ def report(args, classes: dict[str, list[User]], model: VectorModel, rng) -> Non
               f"p50 {c50:.2f} ms, p95 {c95:.2f} ms")  # fmt: skip
 
 
-def same_query_selector(user: User, texts: list[str]) -> list[float]:
-    from memories.embeddings import embed_text
-    from memories.selectors import memory_search
-
-    account = account_of(user)
-    latencies = []
-    for text in texts:
-        started = time.perf_counter()
-        memory_search(user=account, query_embedding=embed_text(text), top_k=10)
-        latencies.append((time.perf_counter() - started) * 1000)
-    return latencies
-
-
 def main() -> None:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--memories", type=int, default=100_000)
     parser.add_argument("--users", type=int, default=1000)
@@ -307,11 +397,15 @@ def main() -> None:
     parser.add_argument("--creates", type=int, default=200)
     parser.add_argument("--port", type=int, default=8103)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--corpus", choices=("text", "dense"), default="text")
     args = parser.parse_args()
     args.signing_key = SigningKey.generate("bench")
-    with live_server(port=args.port, env={"CLERK_JWT_KEY": args.signing_key.public_pem}) as server:
-        args.url = server.url
+    env = {"CLERK_JWT_KEY": args.signing_key.public_pem, "DATABASE_POOL": "true"}
+    with live_server(port=args.port, env=env) as server:
+        args.url, args.cpu = server.url, CpuMeter(server)
+        print(f"load average at start: {os.getloadavg()}")
         run(args)
+        print(f"load average at end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Cast, Lower
+from django.db.models.functions import Lower
 from pgvector.django import HalfVectorField, HnswIndex, VectorField
 
 EMBEDDING_DIMENSIONS = 1536
@@ -32,13 +32,6 @@ class MemoryCollection(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class MemoryManager(models.Manager["Memory"]):
-    """Leaves out `embedding_half`, the database's own copy for search, never needed in Python."""
-
-    def get_queryset(self) -> models.QuerySet["Memory"]:
-        return super().get_queryset().defer("embedding_half")
 
 
 class Memory(models.Model):
@@ -70,14 +63,6 @@ class Memory(models.Model):
     content = models.TextField()
     content_hash = models.CharField(max_length=64, help_text="sha256 of the normalised content")
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
-    # What search reads. Stored in the row itself (STORAGE PLAIN, set by the migration) rather
-    # than in TOAST like `embedding`: an exact scan then reads one heap page per two memories
-    # instead of five TOAST pages and an index lookup per memory.
-    embedding_half = models.GeneratedField(
-        expression=Cast("embedding", HalfVectorField(dimensions=EMBEDDING_DIMENSIONS)),
-        output_field=HalfVectorField(dimensions=EMBEDDING_DIMENSIONS),
-        db_persist=True,
-    )
     embedding_model = models.CharField(max_length=100)
     importance = models.FloatField(
         default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
@@ -90,9 +75,9 @@ class Memory(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = MemoryManager()
-
     class Meta:
+        # The table keeps 10% of each page free (fillfactor, migration 0005), so that counting a
+        # use of a memory is a HOT update that touches no index.
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -107,17 +92,48 @@ class Memory(models.Model):
             models.Index(fields=["user", "-created_at", "-id"], name="memories_user_created_idx"),
             models.Index(fields=["user", "tier"], name="memories_user_tier_idx"),
             models.Index(fields=["-created_at", "-id"], name="memories_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.content[:80]
+
+
+class MemoryVector(models.Model):
+    """What search reads: a memory's embedding in half precision, with the columns it filters on.
+
+    A database trigger keeps one row per memory (see migration 0005); nothing writes it directly.
+    Kept apart from Memory so that bumping a memory's access count never touches the HNSW index,
+    and stored in the row itself (STORAGE PLAIN) rather than in TOAST, so that an exact scan reads
+    one heap page per two memories instead of an index lookup and four TOAST chunks per memory.
+    """
+
+    memory = models.OneToOneField(
+        Memory,
+        on_delete=models.DO_NOTHING,  # the database cascades
+        primary_key=True,
+        db_constraint=False,
+        related_name="vector",
+    )
+    user_id = models.BigIntegerField()
+    tier = models.CharField(max_length=16, choices=Memory.Tier.choices)
+    collection_id = models.UUIDField(null=True)
+    embedding_half = HalfVectorField(dimensions=EMBEDDING_DIMENSIONS)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user_id", "tier"], name="memories_vector_user_tier_idx"),
+            models.Index(fields=["collection_id"], name="memories_vector_collection_idx"),
             HnswIndex(
                 fields=["embedding_half"],
                 opclasses=["halfvec_cosine_ops"],
-                name="memories_embedding_hnsw_half",
+                name="memories_vector_hnsw_idx",
                 m=16,
                 ef_construction=64,
             ),
         ]
 
     def __str__(self) -> str:
-        return self.content[:80]
+        return f"vector of memory {self.memory_id}"
 
 
 class MemoryEvent(models.Model):

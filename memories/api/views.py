@@ -90,22 +90,31 @@ def _own_collection(request: Request, data: dict[str, Any]) -> None:
     data["collection"] = collection
 
 
-class MemoryViewSet(
+def _conflict(detail: str, code: str, **extra: str) -> Response:
+    return Response({"detail": detail, "code": code, **extra}, status=status.HTTP_409_CONFLICT)
+
+
+class OwnedViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):  # fmt: skip
+    """List, read and delete the caller's own objects; create and change are explicit."""
+
+    # Any id reaches the view, which answers 404 for a malformed one as for another user's.
+    lookup_value_regex = "[^/]+"
+
+
+class MemoryViewSet(OwnedViewSet):
     """The caller's memories: list, create, read, change, delete, history and search."""
 
     serializer_class = MemoryOutputSerializer
     pagination_class = MemoryCursorPagination
-    lookup_value_regex = "[^/]+"
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, MemoryDuplicate):
-            return Response(
-                {"detail": "You already have this memory.", "code": "duplicate_memory",
-                 "existing_id": str(exc.existing_id)},
-                status=status.HTTP_409_CONFLICT,
+            return _conflict(
+                "You already have this memory.", "duplicate_memory",
+                existing_id=str(exc.existing_id),
             )  # fmt: skip
         if isinstance(exc, MemoryInvalid):
             exc = exceptions.ValidationError({exc.field: [exc.message]})
@@ -169,23 +178,15 @@ class MemoryViewSet(
         return Response({"results": MemorySearchResultSerializer(results, many=True).data})
 
 
-class MemoryCollectionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):  # fmt: skip
+class MemoryCollectionViewSet(OwnedViewSet):
     """The caller's collections; names are unique per user, ignoring case."""
 
     serializer_class = MemoryCollectionOutputSerializer
     pagination_class = None
-    lookup_value_regex = "[^/]+"
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, MemoryCollectionNameTaken):
-            return Response(
-                {"detail": "You already have a collection of that name.",
-                 "code": "duplicate_collection"},
-                status=status.HTTP_409_CONFLICT,
-            )  # fmt: skip
+            return _conflict("You already have a collection of that name.", "duplicate_collection")
         return super().handle_exception(exc)
 
     def get_queryset(self) -> Any:

@@ -3,7 +3,6 @@
 import uuid
 
 import pytest
-from rest_framework.test import APIClient
 
 from memories.models import Memory, MemoryCollection
 from memories.services import memory_collection_create, memory_create
@@ -13,39 +12,29 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/memory-collections"
 
 
-@pytest.fixture
-def client(api_client, user):
-    api_client.force_authenticate(user)
-    return api_client
-
-
-@pytest.fixture
-def other_client(other_user):
-    client = APIClient()
-    client.force_authenticate(other_user)
-    return client
-
-
-def test_create_list_get_patch(client):
-    created = client.post(URL, {"name": "Family", "description": "Relatives"}, format="json")
+def test_create_list_get_patch(user_client):
+    created = user_client.post(URL, {"name": "Family", "description": "Relatives"}, format="json")
     assert created.status_code == 201
     collection_id = created.json()["id"]
-    client.post(URL, {"name": "art"}, format="json")
-    assert [c["name"] for c in client.get(URL).json()] == ["art", "Family"]
-    assert client.get(f"{URL}/{collection_id}").json()["description"] == "Relatives"
-    patched = client.patch(f"{URL}/{collection_id}", {"name": "Kin"}, format="json")
+    user_client.post(URL, {"name": "art"}, format="json")
+    assert [c["name"] for c in user_client.get(URL).json()] == ["art", "Family"]
+    assert user_client.get(f"{URL}/{collection_id}").json()["description"] == "Relatives"
+    patched = user_client.patch(f"{URL}/{collection_id}", {"name": "Kin"}, format="json")
     assert patched.json()["name"] == "Kin"
     assert MemoryCollection.objects.get(pk=collection_id).name == "Kin"
 
 
-def test_names_clash_ignoring_case_per_user(client, other_client):
-    client.post(URL, {"name": "Family"}, format="json")
-    clash = client.post(URL, {"name": "FAMILY"}, format="json")
+def test_names_clash_ignoring_case_per_user(user_client, other_client):
+    user_client.post(URL, {"name": "Family"}, format="json")
+    clash = user_client.post(URL, {"name": "FAMILY"}, format="json")
     assert clash.status_code == 409
     assert clash.json()["code"] == "duplicate_collection"
     assert other_client.post(URL, {"name": "family"}, format="json").status_code == 201
-    work = client.post(URL, {"name": "Work"}, format="json").json()
-    assert client.patch(f"{URL}/{work['id']}", {"name": "family"}, format="json").status_code == 409
+    work = user_client.post(URL, {"name": "Work"}, format="json").json()
+    assert (
+        user_client.patch(f"{URL}/{work['id']}", {"name": "family"}, format="json").status_code
+        == 409
+    )
 
 
 @pytest.mark.parametrize(
@@ -53,43 +42,43 @@ def test_names_clash_ignoring_case_per_user(client, other_client):
     [({"name": ""}, "name"), ({"name": "x" * 201}, "name"), ({"name": 7}, "name"),
      ({}, "name"), ({"name": "ok", "description": 3}, "description")],
 )  # fmt: skip
-def test_bad_input_is_a_400_naming_the_field(client, body, field):
-    response = client.post(URL, body, format="json")
+def test_bad_input_is_a_400_naming_the_field(user_client, body, field):
+    response = user_client.post(URL, body, format="json")
     assert response.status_code == 400
     assert field in response.json()["errors"]
 
 
-def test_deleting_a_collection_keeps_its_memories(client, user):
+def test_deleting_a_collection_keeps_its_memories(user_client, user):
     pets = memory_collection_create(user=user, name="Pets")
     memory = memory_create(user=user, content="Has a cat", collection=pets)
-    assert client.delete(f"{URL}/{pets.id}").status_code == 204
+    assert user_client.delete(f"{URL}/{pets.id}").status_code == 204
     memory.refresh_from_db()
     assert memory.collection_id is None
-    assert client.get(f"{URL}/{pets.id}").status_code == 404
+    assert user_client.get(f"{URL}/{pets.id}").status_code == 404
 
 
-def test_another_users_collection_is_a_404_on_every_verb(client, other_user):
+def test_another_users_collection_is_a_404_on_every_verb(user_client, other_user):
     theirs = memory_collection_create(user=other_user, name="Secrets")
     memory_create(user=other_user, content="secret", collection=theirs)
     url = f"{URL}/{theirs.id}"
-    assert client.get(url).status_code == 404
-    assert client.patch(url, {"name": "mine now"}, format="json").status_code == 404
-    assert client.delete(url).status_code == 404
+    assert user_client.get(url).status_code == 404
+    assert user_client.patch(url, {"name": "mine now"}, format="json").status_code == 404
+    assert user_client.delete(url).status_code == 404
     assert MemoryCollection.objects.get(pk=theirs.pk).name == "Secrets"
-    assert client.get(URL).json() == []
+    assert user_client.get(URL).json() == []
 
 
 @pytest.mark.parametrize("collection_id", ["nope", "1", str(uuid.uuid4())])
-def test_a_malformed_or_unknown_id_is_a_404(client, collection_id):
+def test_a_malformed_or_unknown_id_is_a_404(user_client, collection_id):
     url = f"{URL}/{collection_id}"
-    assert client.get(url).status_code == 404
-    assert client.patch(url, {"name": "x"}, format="json").status_code == 404
-    assert client.delete(url).status_code == 404
+    assert user_client.get(url).status_code == 404
+    assert user_client.patch(url, {"name": "x"}, format="json").status_code == 404
+    assert user_client.delete(url).status_code == 404
 
 
-def test_two_users_with_identical_collections_see_only_their_own(client, other_client):
-    mine = client.post(URL, {"name": "Trips"}, format="json").json()
+def test_two_users_with_identical_collections_see_only_their_own(user_client, other_client):
+    mine = user_client.post(URL, {"name": "Trips"}, format="json").json()
     theirs = other_client.post(URL, {"name": "Trips"}, format="json").json()
-    assert [c["id"] for c in client.get(URL).json()] == [mine["id"]]
+    assert [c["id"] for c in user_client.get(URL).json()] == [mine["id"]]
     assert [c["id"] for c in other_client.get(URL).json()] == [theirs["id"]]
     assert Memory.objects.count() == 0

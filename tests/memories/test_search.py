@@ -7,9 +7,16 @@ from django.test.utils import CaptureQueriesContext
 
 from memories import selectors
 from memories.embeddings import embed_text
-from memories.models import Memory
+from memories.models import Memory, MemoryVector
 from memories.selectors import memory_find_similar, memory_search
-from memories.services import memory_collection_create, memory_create
+from memories.services import (
+    memory_collection_create,
+    memory_collection_delete,
+    memory_create,
+    memory_delete,
+    memory_mark_accessed,
+    memory_update,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,22 +31,18 @@ FACTS = [
 
 
 @pytest.fixture
-def client(api_client, user):
-    api_client.force_authenticate(user)
-    return api_client
-
-
-@pytest.fixture
 def facts(user):
     return {content: memory_create(user=user, content=content) for content in FACTS}
 
 
-def search(client, **body):
-    return client.post(URL, {"query": "hiking trip in the Andes mountains", **body}, format="json")
+def search(user_client, **body):
+    return user_client.post(
+        URL, {"query": "hiking trip in the Andes mountains", **body}, format="json"
+    )
 
 
-def test_results_are_ranked_best_first_with_cosine_scores(client, facts):
-    results = search(client).json()["results"]
+def test_results_are_ranked_best_first_with_cosine_scores(user_client, facts):
+    results = search(user_client).json()["results"]
     assert results[0]["content"] == "I love hiking in the mountains"
     scores = [r["score"] for r in results]
     assert scores == sorted(scores, reverse=True)
@@ -48,23 +51,25 @@ def test_results_are_ranked_best_first_with_cosine_scores(client, facts):
     assert len(results) == len(FACTS)
 
 
-def test_top_k_tiers_collection_and_min_score(client, user, facts):
-    assert len(search(client, top_k=2).json()["results"]) == 2
+def test_top_k_tiers_collection_and_min_score(user_client, user, facts):
+    assert len(search(user_client, top_k=2).json()["results"]) == 2
     core = memory_create(user=user, content="Hiking boots are size 44", tier="core")
-    assert [r["id"] for r in search(client, tiers=["core"]).json()["results"]] == [str(core.id)]
+    assert [r["id"] for r in search(user_client, tiers=["core"]).json()["results"]] == [
+        str(core.id)
+    ]
     trips = memory_collection_create(user=user, name="Trips")
     filed = memory_create(user=user, content="Trip to Peru", collection=trips)
-    found = search(client, collection=str(trips.id)).json()["results"]
+    found = search(user_client, collection=str(trips.id)).json()["results"]
     assert [r["id"] for r in found] == [str(filed.id)]
-    strong = search(client, min_score=0.3).json()["results"]
+    strong = search(user_client, min_score=0.3).json()["results"]
     assert strong
     assert all(r["score"] >= 0.3 for r in strong)
-    assert len(strong) < len(search(client).json()["results"])
+    assert len(strong) < len(search(user_client).json()["results"])
 
 
-def test_returned_memories_get_their_access_counted_in_one_statement(client, facts):
+def test_returned_memories_get_their_access_counted_in_one_statement(user_client, facts):
     with CaptureQueriesContext(connection) as queries:
-        results = search(client, top_k=2).json()["results"]
+        results = search(user_client, top_k=2).json()["results"]
     updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
     assert len(updates) == 1
     assert [r["access_count"] for r in results] == [1, 1]
@@ -73,17 +78,17 @@ def test_returned_memories_get_their_access_counted_in_one_statement(client, fac
     assert all(m.last_accessed_at is not None for m in counted)
 
 
-def test_search_never_returns_another_users_memories(client, user, other_user):
+def test_search_never_returns_another_users_memories(user_client, user, other_user):
     memory_create(user=other_user, content="I love hiking in the mountains")
-    assert search(client).json()["results"] == []
+    assert search(user_client).json()["results"] == []
     mine = memory_create(user=user, content="I love hiking in the mountains")
-    assert [r["id"] for r in search(client).json()["results"]] == [str(mine.id)]
+    assert [r["id"] for r in search(user_client).json()["results"]] == [str(mine.id)]
 
 
-def test_search_in_another_users_collection_is_a_400(client, other_user):
+def test_search_in_another_users_collection_is_a_400(user_client, other_user):
     theirs = memory_collection_create(user=other_user, name="Trips")
     memory_create(user=other_user, content="Trip to Peru", collection=theirs)
-    response = search(client, collection=str(theirs.id))
+    response = search(user_client, collection=str(theirs.id))
     assert response.status_code == 400
     assert "collection" in response.json()["errors"]
 
@@ -107,20 +112,20 @@ def test_search_in_another_users_collection_is_a_400(client, other_user):
         ({"min_score": "high"}, "min_score"),
     ],
 )
-def test_bad_search_input_is_a_400_naming_the_field(client, body, field):
-    response = search(client, **body)
+def test_bad_search_input_is_a_400_naming_the_field(user_client, body, field):
+    response = search(user_client, **body)
     assert response.status_code == 400
     assert field in response.json()["errors"]
 
 
-def test_missing_query_is_a_400(client):
-    response = client.post(URL, {}, format="json")
+def test_missing_query_is_a_400(user_client):
+    response = user_client.post(URL, {}, format="json")
     assert response.status_code == 400
     assert "query" in response.json()["errors"]
 
 
-def test_search_is_post_only(client):
-    assert client.get(URL).status_code == 405
+def test_search_is_post_only(user_client):
+    assert user_client.get(URL).status_code == 405
 
 
 # --- the selector and its two plans ---------------------------------------------
@@ -171,8 +176,8 @@ def _plan(user, *, use_index):
 def test_large_users_take_the_hnsw_index_and_small_users_an_exact_scan(user):
     _bulk(user, _clustered(np.random.default_rng(4), 50))
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE memories_memory")
-    assert "memories_embedding_hnsw_half" in _plan(user, use_index=True)
+        cursor.execute("ANALYZE memories_memoryvector")
+    assert "memories_vector_hnsw_idx" in _plan(user, use_index=True)
     assert "hnsw" not in _plan(user, use_index=False)
 
 
@@ -199,3 +204,59 @@ def test_find_similar_answers_each_embedding(user):
 def test_a_query_embedding_of_the_wrong_size_is_refused(user):
     with pytest.raises(ValueError, match="1536"):
         memory_search(user=user, query_embedding=[1.0, 0.0], top_k=3)
+
+
+# --- the search table, kept by a trigger ------------------------------------------
+
+
+def _vector(memory):
+    return (
+        MemoryVector.objects.filter(pk=memory.pk).values("user_id", "tier", "collection_id").first()
+    )
+
+
+def test_the_search_table_follows_every_change_of_a_memory(user):
+    pets = memory_collection_create(user=user, name="Pets")
+    memory = memory_create(user=user, content="Has a cat", collection=pets)
+    assert _vector(memory) == {"user_id": user.pk, "tier": "long_term", "collection_id": pets.pk}
+    memory = memory_update(memory=memory, actor="user", tier="core", content="Has two cats")
+    assert _vector(memory)["tier"] == "core"
+    stored = np.asarray(MemoryVector.objects.get(pk=memory.pk).embedding_half)
+    assert np.allclose(stored, embed_text("Has two cats"), atol=2e-3)
+    memory_collection_delete(collection=pets)
+    assert _vector(memory)["collection_id"] is None
+    memory_delete(memory=memory, actor="user")
+    assert _vector(memory) is None
+
+
+def _table_stats(table):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables"
+            " WHERE relname = %s",
+            [table],
+        )
+        return cursor.fetchone() or (0, 0, 0)
+
+
+def test_counting_a_use_is_a_hot_update_that_leaves_the_search_table_alone(user):
+    memories = [memory_create(user=user, content=f"fact {i}") for i in range(5)]
+    vectors_before, memories_before = (
+        _table_stats("memories_memoryvector"),
+        _table_stats("memories_memory"),
+    )
+    memory_mark_accessed(memories=memories)
+    assert _table_stats("memories_memoryvector") == vectors_before
+    inserted, updated, hot = (
+        a - b for a, b in zip(_table_stats("memories_memory"), memories_before, strict=True)
+    )
+    assert (inserted, updated, hot) == (0, 5, 5)
+
+
+def test_search_by_tier_follows_a_tier_change(user_client, user):
+    memory = memory_create(user=user, content="I love hiking in the mountains")
+    assert search(user_client, tiers=["core"]).json()["results"] == []
+    user_client.patch(f"/api/v1/memories/{memory.id}", {"tier": "core"}, format="json")
+    assert [r["id"] for r in search(user_client, tiers=["core"]).json()["results"]] == [
+        str(memory.id)
+    ]
