@@ -14,7 +14,7 @@ import pytest
 # Importing `config` sets a default settings module (for Celery); the suite's must win.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
-from config.embedded import Stack, ensure_stack, stop_postgres, stop_redis  # noqa: E402
+from config.embedded import Stack, ensure_stack, stop_postgres, stop_redis
 
 PREFIX = "companion-test-"
 OWNER_FILE = "owner.pid"
