@@ -3,40 +3,63 @@
 Callers publish inside their transaction; delivery happens only after it commits.
 """
 
+import asyncio
 import logging
+import os
+import threading
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+SEND_TIMEOUT_SECONDS = 2.0
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid = 0
+_loop_lock = threading.Lock()
 
 
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def _send(user_id: int, message: dict[str, Any]) -> None:
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """One event loop thread per process, so sync callers (views, Celery tasks) reuse one
+    channel layer and its Redis connection instead of a new loop and connection per event."""
+    global _loop, _loop_pid
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid():  # a forked worker needs its own thread
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="live-events", daemon=True).start()
+            _loop_pid = os.getpid()
+        return _loop
+
+
+def _group_send(user_id: int, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    send = layer.group_send(user_group(user_id), message)
+    future = asyncio.run_coroutine_threadsafe(send, _publisher_loop())
     try:
-        async_to_sync(layer.group_send)(
-            user_group(user_id), {"type": "client.event", "event": message}
-        )
+        future.result(SEND_TIMEOUT_SECONDS)
     except Exception:  # live events are best effort: a Redis outage must not fail the write
+        future.cancel()
         logger.warning("could not publish %s to user %s", message.get("type"), user_id)
 
 
 def close_user_sockets(user_id: int) -> None:
     """Close every live socket of a user (their account is gone)."""
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(user_group(user_id), {"type": "user.erased"})
+    _group_send(user_id, {"type": "user.erased"})
+
+
+def _send(user_id: int, event: dict[str, Any]) -> None:
+    _group_send(user_id, {"type": "client.event", "event": event})
 
 
 def publish(*, user_id: int, event_type: str, data: dict[str, Any]) -> None:
     """Send `{"type": event_type, **data}` to the user's sockets once the transaction commits."""
-    message = {"type": event_type, **data}
-    transaction.on_commit(lambda: _send(user_id, message))
+    event = {"type": event_type, **data}
+    transaction.on_commit(lambda: _send(user_id, event))
