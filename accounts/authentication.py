@@ -37,6 +37,21 @@ def session_token_from(request: Request) -> str | None:
         raise exceptions.AuthenticationFailed("The session token is malformed.") from None
 
 
+def user_for_session_token(token: str) -> tuple[User, dict[str, Any]]:
+    """The active user a Clerk session token names, and its claims (API and websockets).
+
+    Raises InvalidSessionToken (also for a deleted or disabled account) or SigningKeysUnavailable.
+    """
+    claims = verify_session_token(token)
+    try:
+        user = user_get_or_create_by_clerk_id(clerk_user_id=claims["sub"])
+    except UserTombstoned:
+        raise InvalidSessionToken("This account has been deleted.") from None
+    if not user.is_active:
+        raise InvalidSessionToken("This account is disabled.")
+    return user, claims
+
+
 class ClerkAuthentication(BaseAuthentication):
     """Authenticates a Clerk session token; the verified claims become `request.auth`."""
 
@@ -45,18 +60,11 @@ class ClerkAuthentication(BaseAuthentication):
         if token is None:
             return None
         try:
-            claims = verify_session_token(token)
+            return user_for_session_token(token)
         except InvalidSessionToken as exc:
             raise exceptions.AuthenticationFailed(str(exc)) from exc
         except SigningKeysUnavailable as exc:
             raise AuthenticationUnavailable() from exc
-        try:
-            user = user_get_or_create_by_clerk_id(clerk_user_id=claims["sub"])
-        except UserTombstoned:
-            raise exceptions.AuthenticationFailed("This account has been deleted.") from None
-        if not user.is_active:
-            raise exceptions.AuthenticationFailed("This account is disabled.")
-        return user, claims
 
     def authenticate_header(self, request: Request) -> str:
         return "Bearer"

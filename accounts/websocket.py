@@ -10,10 +10,9 @@ from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.http.cookie import parse_cookie
 
-from .authentication import SESSION_COOKIE
-from .clerk import InvalidSessionToken, SigningKeysUnavailable, verify_session_token
+from .authentication import SESSION_COOKIE, user_for_session_token
+from .clerk import InvalidSessionToken, SigningKeysUnavailable
 from .models import User
-from .services import UserTombstoned, user_get_or_create_by_clerk_id
 
 
 def _token_from(scope: dict[str, Any]) -> str | None:
@@ -28,11 +27,10 @@ def _token_from(scope: dict[str, Any]) -> str | None:
 
 def _authenticate(token: str) -> User | None:
     try:
-        claims = verify_session_token(token)
-        user = user_get_or_create_by_clerk_id(clerk_user_id=claims["sub"])
-    except (InvalidSessionToken, UserTombstoned):
+        user, _ = user_for_session_token(token)
+    except InvalidSessionToken:
         return None
-    return user if user.is_active else None
+    return user
 
 
 class ClerkWebsocketAuthMiddleware(BaseMiddleware):

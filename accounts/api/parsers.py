@@ -1,38 +1,16 @@
-"""JSON parsers for preference patches: bounded in size, and never a 500 on deep nesting."""
-
-import io
-from typing import IO, Any
-
-from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser
+"""JSON parsers for preference patches, with a tighter cap than the rest of the API."""
 
 from accounts.services import PREFERENCES_MAX_BYTES
+from config.parsers import BoundedJSONParser
 
 
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request is too large."
-    default_code = "too_large"
-
-
-class BoundedJSONParser(JSONParser):
-    """JSON with a cap on the body; a patch may be at most twice the stored limit."""
+class PreferencesJSONParser(BoundedJSONParser):
+    """A patch may be at most twice the stored limit."""
 
     max_bytes = 2 * PREFERENCES_MAX_BYTES
 
-    def parse(
-        self, stream: IO[bytes], media_type: str | None = None, parser_context: Any = None
-    ) -> Any:
-        body = stream.read(self.max_bytes + 1)
-        if len(body) > self.max_bytes:
-            raise PayloadTooLarge(f"The request body is limited to {self.max_bytes} bytes.")
-        try:
-            return super().parse(io.BytesIO(body), media_type, parser_context)
-        except RecursionError:
-            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
 
-
-class MergePatchParser(BoundedJSONParser):
+class MergePatchParser(PreferencesJSONParser):
     """RFC 7396's own media type."""
 
     media_type = "application/merge-patch+json"

@@ -4,8 +4,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.services import PreferencesTooLarge, user_preferences_update
+from config.parsers import PayloadTooLarge
 
-from .parsers import BoundedJSONParser, MergePatchParser, PayloadTooLarge
+from .parsers import MergePatchParser, PreferencesJSONParser
 from .serializers import (
     PreferencesOutputSerializer,
     PreferencesPatchInputSerializer,
@@ -24,7 +25,7 @@ class MeView(APIView):
 class MyPreferencesView(APIView):
     """Merge a JSON merge patch (RFC 7396) into the caller's preferences."""
 
-    parser_classes = (BoundedJSONParser, MergePatchParser)
+    parser_classes = (PreferencesJSONParser, MergePatchParser)
 
     @extend_schema(
         operation_id="users_me_preferences_update",

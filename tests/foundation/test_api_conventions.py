@@ -3,6 +3,9 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from config.parsers import API_MAX_BODY_BYTES
+from tests.factories import UserFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -62,3 +65,21 @@ def test_an_unhandled_error_is_a_json_500_without_a_stack_trace(api_client, monk
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal server error.", "code": "server_error"}
     assert b"secret internals" not in response.content
+
+
+def test_json_nested_too_deeply_is_a_400_not_a_500(client_for):
+    body = '{"content": "x", "metadata": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = client_for(UserFactory()).post(
+        "/api/v1/memories", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_a_body_over_the_api_limit_is_a_413(client_for):
+    body = '{"content": "' + "x" * API_MAX_BODY_BYTES + '"}'
+    response = client_for(UserFactory()).post(
+        "/api/v1/memories", body, content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"

@@ -1,0 +1,32 @@
+"""The API's JSON parser: bounded in size, and never a 500 on JSON nested too deeply."""
+
+import io
+from typing import IO, Any
+
+from rest_framework import exceptions, status
+from rest_framework.parsers import JSONParser
+
+API_MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request is too large."
+    default_code = "too_large"
+
+
+class BoundedJSONParser(JSONParser):
+    """JSON with a cap on the body (50 messages of 8,000 characters fit under the default)."""
+
+    max_bytes = API_MAX_BODY_BYTES
+
+    def parse(
+        self, stream: IO[bytes], media_type: str | None = None, parser_context: Any = None
+    ) -> Any:
+        body = stream.read(self.max_bytes + 1)
+        if len(body) > self.max_bytes:
+            raise PayloadTooLarge(f"The request body is limited to {self.max_bytes} bytes.")
+        try:
+            return super().parse(io.BytesIO(body), media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
