@@ -45,7 +45,9 @@ class LiveServer:
         postmaster = int((self.data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
         # The postmaster's own count includes backends that have exited (one per connection).
         postgres = _cpu(postmaster, reaped=True) + sum(map(_cpu, _children(postmaster)))
-        return {"uvicorn": _cpu(self.pid), "postgres": postgres}
+        # With --workers (WEB_CONCURRENCY) the requests are served by uvicorn's children.
+        uvicorn = _cpu(self.pid) + sum(map(_cpu, _children(self.pid)))
+        return {"uvicorn": uvicorn, "postgres": postgres}
 
 
 def _stat(pid: int | str) -> list[str]:
