@@ -22,7 +22,8 @@ RUN DJANGO_SETTINGS_MODULE=config.settings.production \
 # --- runtime: the venv, the code and the collected static files, run as non-root ---
 FROM python:${PYTHON_VERSION}-slim-bookworm AS runtime
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
-    DJANGO_SETTINGS_MODULE=config.settings.production PORT=8000
+    DJANGO_SETTINGS_MODULE=config.settings.production PORT=8000 \
+    WEB_CONCURRENCY=2
 RUN groupadd --system app && useradd --system --gid app --home-dir /app --no-create-home app
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv

@@ -8,4 +8,4 @@ from .models import User, UserPreferences
 def create_preferences(sender: type[User], instance: User, created: bool, **kwargs: object) -> None:
     """Every user has preferences, however it was made (Clerk, createsuperuser, the admin)."""
     if created:
-        UserPreferences.objects.get_or_create(user=instance)
+        UserPreferences.objects.create(user=instance)

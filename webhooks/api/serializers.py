@@ -5,16 +5,10 @@ from typing import Any
 
 from rest_framework import serializers
 
+from config.fields import StrictCharField
 from webhooks.models import WebhookEvent
 
 MAX_BIGINT = 2**63 - 1
-
-
-class StrictCharField(serializers.CharField):
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class StrictIntegerField(serializers.IntegerField):
