@@ -280,7 +280,8 @@ EXPORT_CHUNK_SIZE = 2000
 
 
 def user_export(*, user: User) -> dict[str, Any]:
-    """Collections, and memories each with its history (and the history of deleted ones)."""
+    """Collections, memories each with its history (and the history of deleted ones), and the
+    ingestion jobs with the messages they were given."""
     history: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for event in (
         MemoryEvent.objects.filter(user=user)
@@ -300,6 +301,10 @@ def user_export(*, user: User) -> dict[str, Any]:
             {**memory_render(memory), "history": history.pop(memory.id, [])} for memory in memories
         ],
         "deleted_memories_history": [event for events in history.values() for event in events],
+        "ingestion_jobs": [
+            {**ingestion_job_render(job), "messages": job.messages}
+            for job in IngestionJob.objects.filter(user=user).order_by("created_at")
+        ],
     }
 
 

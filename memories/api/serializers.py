@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.api.serializers import JSONObjectField
+from config.fields import StrictCharField
 from memories.models import MAX_CONTENT_LENGTH, Memory, MemoryCollection, MemoryEvent
 from memories.selectors import memory_collection_render, memory_event_render, memory_render
 
@@ -14,15 +15,6 @@ METADATA_MAX_BYTES = 16 * 1024
 QUERY_MAX_LENGTH = 2000
 MAX_PAGE_SIZE = 200
 MAX_TOP_K = 100
-
-
-class StrictCharField(serializers.CharField):
-    """A string, never a number or a boolean coerced into one."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class StrictFloatField(serializers.FloatField):

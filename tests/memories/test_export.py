@@ -2,6 +2,7 @@
 
 import pytest
 
+from memories.models import IngestionJob
 from memories.services import memory_collection_create, memory_create, memory_delete, memory_update
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,9 @@ def test_export_holds_profile_preferences_collections_and_memories_with_history(
     memory_delete(memory=gone, actor="user")
     memory_create(user=other_user, content="Has a cat named Miso")
     memory_collection_create(user=other_user, name="Pets")
+    said = [{"role": "user", "content": "I have a cat named Miso"}]
+    job = IngestionJob.objects.create(user=user, messages=said)
+    IngestionJob.objects.create(user=other_user, messages=said)
 
     api_client.force_authenticate(user)
     export = api_client.get(URL).json()
@@ -37,6 +41,7 @@ def test_export_holds_profile_preferences_collections_and_memories_with_history(
     ]
     assert [(h["memory_id"], h["event"]) for h in export["deleted_memories_history"]] == [
         (str(gone.id), "add"), (str(gone.id), "delete")]  # fmt: skip
+    assert [(j["id"], j["messages"]) for j in export["ingestion_jobs"]] == [(str(job.id), said)]
 
 
 def test_export_needs_a_signed_in_user(api_client):
