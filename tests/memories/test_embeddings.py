@@ -1,10 +1,7 @@
 """The embedding providers: the offline local one, and OpenAI against a local fake server."""
 
-import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -19,6 +16,7 @@ from memories.embeddings import (
     embedding_model_name,
 )
 from memories.models import EMBEDDING_DIMENSIONS
+from tests.memories.fake_openai import FakeOpenAI
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
@@ -65,70 +63,49 @@ def test_no_texts_means_no_call():
 # --- OpenAI against a local OpenAI-compatible server ------------------------------
 
 
-class FakeOpenAI(BaseHTTPRequestHandler):
-    """Answers POST /v1/embeddings like OpenAI; `script` holds a status per upcoming call."""
-
-    requests: list[dict] = []
-    script: list[int] = []
-    delay = 0.0
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).requests.append(
-            {"path": self.path, "auth": self.headers["Authorization"], **body}
-        )
-        time.sleep(self.delay)
-        status = self.script.pop(0) if self.script else 200
-        if status != 200:
-            self._reply(status, {"error": {"message": "scripted failure", "type": "server_error"}})
-            return
-        data = [
-            {"object": "embedding", "index": i, "embedding": self._vector(text)}
-            for i, text in enumerate(body["input"])
-        ]
-        data.reverse()  # the API does not promise order; the client must sort by index
-        self._reply(200, {"object": "list", "data": data, "model": body["model"],
-                          "usage": {"prompt_tokens": 1, "total_tokens": 1}})  # fmt: skip
-
-    @staticmethod
-    def _vector(text: str) -> list[float]:
+def _embeddings(request: dict) -> tuple[int, dict]:
+    """Like OpenAI: one vector per input (peaking at len(text)), not in input order."""
+    data = []
+    for index, text in enumerate(request["input"]):
         vector = [0.0] * EMBEDDING_DIMENSIONS
-        vector[len(text) % len(vector)] = 2.0
-        return vector
+        vector[len(text) % EMBEDDING_DIMENSIONS] = 2.0
+        data.append({"object": "embedding", "index": index, "embedding": vector})
+    data.reverse()
+    usage = {"prompt_tokens": 1, "total_tokens": 1}
+    return 200, {"object": "list", "data": data, "model": request["model"], "usage": usage}
 
-    def _reply(self, status: int, payload: dict) -> None:
-        raw = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
 
-    def log_message(self, *args: object) -> None:
-        pass
+def _failing(statuses: list[int]):
+    """Answer with each of `statuses` in turn, then like OpenAI."""
+
+    def respond(request: dict) -> tuple[int, dict]:
+        if statuses:
+            return statuses.pop(0), {"error": {"message": "scripted", "type": "server_error"}}
+        return _embeddings(request)
+
+    return respond
 
 
 @pytest.fixture
-def fake_openai(settings) -> Iterator[type[FakeOpenAI]]:
-    FakeOpenAI.requests, FakeOpenAI.script, FakeOpenAI.delay = [], [], 0.0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def openai_settings(settings):
     settings.EMBEDDING_PROVIDER = "openai"
     settings.OPENAI_API_KEY = "sk-test"
-    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}/v1"
     settings.EMBEDDING_MAX_RETRIES = 0
     settings.EMBEDDING_TIMEOUT_SECONDS = 5.0
-    yield FakeOpenAI
-    server.shutdown()
-    server.server_close()
+    return settings
+
+
+@pytest.fixture
+def fake_openai(openai_settings) -> Iterator[FakeOpenAI]:
+    with FakeOpenAI(_embeddings) as fake:
+        openai_settings.OPENAI_BASE_URL = fake.base_url
+        yield fake
 
 
 def test_openai_provider_sends_the_model_and_dimensions_and_keeps_order(fake_openai):
     texts = ["a", "bb", "ccc"]
     vectors = embed_texts(texts)
     (request,) = fake_openai.requests
-    assert request["path"] == "/v1/embeddings"
-    assert request["auth"] == "Bearer sk-test"
     assert request["model"] == OPENAI_MODEL_NAME
     assert request["dimensions"] == EMBEDDING_DIMENSIONS
     assert request["input"] == texts
@@ -143,37 +120,45 @@ def test_openai_provider_batches_large_inputs(fake_openai):
     assert len(vectors) == 300
 
 
-def test_openai_provider_retries_a_server_error(fake_openai, settings):
-    settings.EMBEDDING_MAX_RETRIES = 1
-    fake_openai.script = [500]
-    assert len(embed_texts(["retry me"])) == 1
-    assert len(fake_openai.requests) == 2
+def test_openai_provider_retries_a_server_error(openai_settings):
+    openai_settings.EMBEDDING_MAX_RETRIES = 1
+    with FakeOpenAI(_failing([500])) as fake:
+        openai_settings.OPENAI_BASE_URL = fake.base_url
+        assert len(embed_texts(["retry me"])) == 1
+    assert len(fake.requests) == 2
 
 
-def test_openai_outage_is_a_transient_error(fake_openai):
-    fake_openai.script = [503]
-    with pytest.raises(EmbeddingUnavailable):
-        embed_texts(["x"])
+@pytest.mark.parametrize("status", [429, 503])
+def test_openai_outage_is_a_transient_error(openai_settings, status):
+    with FakeOpenAI(_failing([status])) as fake:
+        openai_settings.OPENAI_BASE_URL = fake.base_url
+        with pytest.raises(EmbeddingUnavailable):
+            embed_texts(["x"])
 
 
-def test_openai_timeout_is_a_transient_error(fake_openai, settings):
-    settings.EMBEDDING_TIMEOUT_SECONDS = 0.2
-    fake_openai.delay = 1.0
-    with pytest.raises(EmbeddingUnavailable):
-        embed_texts(["slow"])
+def test_openai_timeout_is_a_transient_error(openai_settings):
+    openai_settings.EMBEDDING_TIMEOUT_SECONDS = 0.2
+    with FakeOpenAI(_embeddings, delay=1.0) as fake:
+        openai_settings.OPENAI_BASE_URL = fake.base_url
+        with pytest.raises(EmbeddingUnavailable):
+            embed_texts(["slow"])
 
 
-def test_openai_rejection_is_a_permanent_error(fake_openai):
-    fake_openai.script = [400]
-    with pytest.raises(EmbeddingError) as caught:
-        embed_texts(["bad"])
+def test_openai_rejection_is_a_permanent_error(openai_settings):
+    with FakeOpenAI(_failing([400])) as fake:
+        openai_settings.OPENAI_BASE_URL = fake.base_url
+        with pytest.raises(EmbeddingError) as caught:
+            embed_texts(["bad"])
     assert not isinstance(caught.value, EmbeddingUnavailable)
 
 
-def test_openai_unreachable_is_a_transient_error(settings):
-    settings.EMBEDDING_PROVIDER = "openai"
-    settings.OPENAI_API_KEY = "sk-test"
-    settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"
-    settings.EMBEDDING_MAX_RETRIES = 0
+def test_openai_unreachable_is_a_transient_error(openai_settings):
+    openai_settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"
     with pytest.raises(EmbeddingUnavailable):
         embed_texts(["nobody home"])
+
+
+def test_openai_without_a_key_is_refused(openai_settings):
+    openai_settings.OPENAI_API_KEY = ""
+    with pytest.raises(EmbeddingError, match="OPENAI_API_KEY"):
+        embed_texts(["x"])
