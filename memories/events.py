@@ -41,13 +41,17 @@ def _group_send(user_id: int, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    send = layer.group_send(user_group(user_id), message)
-    future = asyncio.run_coroutine_threadsafe(send, _publisher_loop())
-    try:
-        future.result(SEND_TIMEOUT_SECONDS)
-    except Exception:  # live events are best effort: a Redis outage must not fail the write
-        future.cancel()
-        logger.warning("could not publish %s to user %s", message.get("type"), user_id)
+    # Two tries: after a Redis restart the first send meets the old, dead connection.
+    for attempt in range(2):
+        send = layer.group_send(user_group(user_id), message)
+        future = asyncio.run_coroutine_threadsafe(send, _publisher_loop())
+        try:
+            future.result(SEND_TIMEOUT_SECONDS)
+            return
+        except Exception:  # live events are best effort: a Redis outage must not fail the write
+            future.cancel()
+            if attempt:
+                logger.warning("could not publish %s to user %s", message.get("type"), user_id)
 
 
 def close_user_sockets(user_id: int) -> None:

@@ -139,3 +139,20 @@ async def test_ping_gets_pong_and_garbage_is_ignored(connect):
     await socket.send_json_to({"type": "ping"})
     assert await socket.receive_json_from(timeout=2) == {"type": "pong"}
     await socket.disconnect()
+
+
+async def test_events_flow_again_after_redis_restarts(connect, client_for, redis_control):
+    user = await sync_to_async(UserFactory)()
+    await _create_memory(client_for, user, "Before the restart")  # the publisher is connected
+    socket, _ = await connect(user)
+    await sync_to_async(redis_control.stop)()
+    await sync_to_async(redis_control.start)()
+
+    # Pub/sub drops what is sent while the socket's subscription reconnects: keep writing.
+    for attempt in range(20):
+        await _create_memory(client_for, user, f"After the restart, take {attempt}")
+        if not await socket.receive_nothing(timeout=0.5):
+            break
+    event = await socket.receive_json_from(timeout=1)
+    assert event["memory"]["content"].startswith("After the restart")
+    await socket.disconnect()
