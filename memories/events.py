@@ -11,6 +11,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 from django.db import transaction
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 logger = logging.getLogger(__name__)
 
@@ -41,17 +42,19 @@ def _group_send(user_id: int, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    # Two tries: after a Redis restart the first send meets the old, dead connection.
+    # A second try only for a dropped connection (a Redis restart leaves the old one dead);
+    # a Redis that hangs costs one timeout, not two.
     for attempt in range(2):
         send = layer.group_send(user_group(user_id), message)
         future = asyncio.run_coroutine_threadsafe(send, _publisher_loop())
         try:
             future.result(SEND_TIMEOUT_SECONDS)
             return
-        except Exception:  # live events are best effort: a Redis outage must not fail the write
+        except Exception as exc:  # live events are best effort: an outage must not fail a write
             future.cancel()
-            if attempt:
+            if attempt or not isinstance(exc, ConnectionError | RedisConnectionError):
                 logger.warning("could not publish %s to user %s", message.get("type"), user_id)
+                return
 
 
 def close_user_sockets(user_id: int) -> None:
