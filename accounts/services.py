@@ -48,9 +48,10 @@ def user_get_or_create_by_clerk_id(*, clerk_user_id: str) -> User:
 
     One query for a known user, preferences included: this runs on every authenticated request.
     """
-    user = User.objects.select_related("preferences").filter(clerk_user_id=clerk_user_id).first()
-    if user is not None:
-        return user
+    try:
+        return User.objects.select_related("preferences").get(clerk_user_id=clerk_user_id)
+    except User.DoesNotExist:
+        pass
     if DeletedClerkUser.objects.filter(clerk_user_id=clerk_user_id).exists():
         raise UserTombstoned(clerk_user_id)
     user, _ = User.objects.get_or_create(clerk_user_id=clerk_user_id)

@@ -12,6 +12,7 @@ import datetime
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,7 @@ from .models import (
 SEARCH_EXACT_MAX_ROWS = 3000
 SEARCH_EF_SEARCH = 100
 
+Ranked = tuple[uuid.UUID, float]
 SearchResult = tuple[Memory, float]
 
 
@@ -183,36 +185,26 @@ def _set_index_scan(top_k: int) -> None:
 
 
 def _nearest(
-    candidates: QuerySet[MemoryVector], texts: list[str], top_k: int, *, use_index: bool
-) -> list[list[tuple[uuid.UUID, float]]]:
-    return [
-        list(_ranking(candidates, text, use_index=use_index).values_list("pk", "score")[:top_k])
-        for text in texts
-    ]
-
-
-def _search_many(
     candidates: QuerySet[MemoryVector],
     vectors: Iterable[np.ndarray | Sequence[float]],
     top_k: int,
-) -> list[list[SearchResult]]:
+) -> list[list[Ranked]]:
     texts = [_vector_text(vector) for vector in vectors]
-    if _has_at_least(candidates, SEARCH_EXACT_MAX_ROWS):
-        with transaction.atomic():
+    use_index = _has_at_least(candidates, SEARCH_EXACT_MAX_ROWS)
+    with transaction.atomic() if use_index else nullcontext():
+        if use_index:
             _set_index_scan(top_k)
-            nearest = _nearest(candidates, texts, top_k, use_index=True)
-    else:
-        nearest = _nearest(candidates, texts, top_k, use_index=False)
-    memories = Memory.objects.defer("embedding").in_bulk({pk for rows in nearest for pk, _ in rows})
+        found = [
+            list(_ranking(candidates, text, use_index=use_index).values_list("pk", "score")[:top_k])
+            for text in texts
+        ]
     # An iterative scan in relaxed order may return neighbours slightly out of order.
-    return [
-        sorted(
-            ((memories[pk], score) for pk, score in rows if pk in memories),
-            key=lambda result: result[1],
-            reverse=True,
-        )
-        for rows in nearest
-    ]
+    return [sorted(rows, key=lambda row: row[1], reverse=True) for rows in found]
+
+
+def _with_memories(nearest: list[list[Ranked]]) -> list[list[SearchResult]]:
+    memories = Memory.objects.defer("embedding").in_bulk({pk for rows in nearest for pk, _ in rows})
+    return [[(memories[pk], score) for pk, score in rows if pk in memories] for rows in nearest]
 
 
 def _vector_text(vector: np.ndarray | Sequence[float]) -> str:
@@ -221,6 +213,23 @@ def _vector_text(vector: np.ndarray | Sequence[float]) -> str:
         raise ValueError(f"a query embedding has {EMBEDDING_DIMENSIONS} dimensions")
     # Six decimals are finer than the half-precision column compares at, and print 3x faster.
     return "[" + ",".join(map(repr, np.round(values.astype(np.float64), 6).tolist())) + "]"
+
+
+def memory_nearest(
+    *,
+    user: User,
+    query_embedding: np.ndarray | Sequence[float],
+    top_k: int,
+    tiers: Sequence[str] | None = None,
+    collection: MemoryCollection | None = None,
+    min_score: float | None = None,
+) -> list[Ranked]:
+    """The ids of the user's memories nearest the query, best first, with cosine similarity."""
+    candidates = _search_candidates(user=user, tiers=tiers, collection=collection)
+    (nearest,) = _nearest(candidates, [query_embedding], top_k)
+    if min_score is not None:
+        nearest = [(pk, score) for pk, score in nearest if score >= min_score]
+    return nearest
 
 
 def memory_search(
@@ -233,10 +242,11 @@ def memory_search(
     min_score: float | None = None,
 ) -> list[SearchResult]:
     """The user's memories nearest the query, best first, as (memory, cosine similarity)."""
-    candidates = _search_candidates(user=user, tiers=tiers, collection=collection)
-    (results,) = _search_many(candidates, [query_embedding], top_k)
-    if min_score is not None:
-        results = [(memory, score) for memory, score in results if score >= min_score]
+    nearest = memory_nearest(
+        user=user, query_embedding=query_embedding, top_k=top_k, tiers=tiers,
+        collection=collection, min_score=min_score,
+    )  # fmt: skip
+    (results,) = _with_memories([nearest])
     return results
 
 
@@ -247,7 +257,7 @@ def memory_find_similar(
     if not embeddings:
         return []
     candidates = _search_candidates(user=user, tiers=None, collection=None)
-    return _search_many(candidates, embeddings, top_k)
+    return _with_memories(_nearest(candidates, embeddings, top_k))
 
 
 # --- collections ----------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -35,8 +35,8 @@ from .selectors import (
     memory_due_for_promotion,
     memory_due_to_expire,
     memory_near_duplicates,
+    memory_nearest,
     memory_render,
-    memory_search,
 )
 
 MEMORY_FIELDS = ("content", "tier", "importance", "collection", "metadata", "expires_at")
@@ -228,17 +228,23 @@ def memory_delete(
     locked.delete()
 
 
-def memory_mark_accessed(*, memories: Sequence[Memory]) -> None:
-    """Count one more use of each memory, in one statement."""
-    if not memories:
-        return
-    now = timezone.now()
-    Memory.objects.filter(pk__in=[memory.pk for memory in memories]).update(
-        access_count=F("access_count") + 1, last_accessed_at=now
+def memory_mark_accessed(*, user: User, memory_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Memory]:
+    """Count one more use of each of these memories of the user's, in one statement that also
+    reads them back (without their embeddings), counted."""
+    if not memory_ids:
+        return {}
+    columns = ", ".join(
+        connection.ops.quote_name(field.column)
+        for field in Memory._meta.concrete_fields
+        if field.name != "embedding"
     )
-    for memory in memories:
-        memory.access_count += 1
-        memory.last_accessed_at = now
+    # UPDATE ... RETURNING: the ORM's update() cannot return rows.
+    counted = Memory.objects.raw(
+        f"UPDATE {Memory._meta.db_table} SET access_count = access_count + 1,"
+        f" last_accessed_at = %s WHERE user_id = %s AND id = ANY(%s) RETURNING {columns}",
+        [timezone.now(), user.pk, list(memory_ids)],
+    )
+    return {memory.pk: memory for memory in counted}
 
 
 def memory_recall(
@@ -251,12 +257,12 @@ def memory_recall(
     min_score: float | None = None,
 ) -> list[SearchResult]:
     """Search the user's memories by text, counting a use of each memory found."""
-    results = memory_search(
+    nearest = memory_nearest(
         user=user, query_embedding=embed_text(query), top_k=top_k, tiers=tiers,
         collection=collection, min_score=min_score,
     )  # fmt: skip
-    memory_mark_accessed(memories=[memory for memory, _ in results])
-    return results
+    memories = memory_mark_accessed(user=user, memory_ids=[pk for pk, _ in nearest])
+    return [(memories[pk], score) for pk, score in nearest if pk in memories]
 
 
 def memory_reembed(*, memories: Sequence[Memory]) -> int:

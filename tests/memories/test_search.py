@@ -245,7 +245,7 @@ def test_counting_a_use_is_a_hot_update_that_leaves_the_search_table_alone(user)
         _table_stats("memories_memoryvector"),
         _table_stats("memories_memory"),
     )
-    memory_mark_accessed(memories=memories)
+    memory_mark_accessed(user=user, memory_ids=[memory.pk for memory in memories])
     assert _table_stats("memories_memoryvector") == vectors_before
     inserted, updated, hot = (
         a - b for a, b in zip(_table_stats("memories_memory"), memories_before, strict=True)

@@ -136,13 +136,17 @@ def test_a_memory_cannot_be_filed_into_another_users_collection(user, other_user
         memory_update(memory=memory, actor="user", collection=theirs)
 
 
-def test_mark_accessed_is_one_statement(user):
+def test_mark_accessed_is_one_statement_that_reads_the_memories_back(user, other_user):
     memories = [memory_create(user=user, content=f"fact {i}") for i in range(5)]
+    theirs = memory_create(user=other_user, content="fact 0")
     with CaptureQueriesContext(connection) as queries:
-        memory_mark_accessed(memories=memories)
+        counted = memory_mark_accessed(user=user, memory_ids=[m.pk for m in [*memories, theirs]])
     assert len(queries) == 1
+    assert set(counted) == {m.pk for m in memories}
+    assert all(m.access_count == 1 and m.last_accessed_at is not None for m in counted.values())
+    assert counted[memories[2].pk].content == "fact 2"
     assert {m.access_count for m in Memory.objects.filter(user=user)} == {1}
-    assert all(m.last_accessed_at is not None for m in Memory.objects.filter(user=user))
+    assert Memory.objects.get(pk=theirs.pk).access_count == 0
 
 
 def test_reembed_rewrites_vectors_with_the_current_model(user):
