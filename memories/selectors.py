@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -38,7 +38,6 @@ from .models import (
 SEARCH_EXACT_MAX_ROWS = 3000
 SEARCH_EF_SEARCH = 100
 
-Ranked = tuple[uuid.UUID, float]
 SearchResult = tuple[Memory, float]
 
 
@@ -184,25 +183,41 @@ def _set_index_scan(top_k: int) -> None:
         )
 
 
-def _nearest(
-    candidates: QuerySet[MemoryVector],
-    vectors: Iterable[np.ndarray | Sequence[float]],
+Ranking = Callable[[np.ndarray | Sequence[float]], QuerySet[MemoryVector]]
+
+
+@contextmanager
+def memory_ranking(
+    *,
+    user: User,
     top_k: int,
-) -> list[list[Ranked]]:
-    texts = [_vector_text(vector) for vector in vectors]
+    tiers: Sequence[str] | None = None,
+    collection: MemoryCollection | None = None,
+) -> Iterator[Ranking]:
+    """Within the block, `ranking(vector)` is the query of the user's `top_k` memories nearest
+    `vector` as `(memory_id, score)` rows (cosine similarity), planned by the user's size.
+
+    On the index path the block is a transaction holding the index-scan settings: run the
+    queries inside it. Rows may come out of order; sort them by score.
+    """
+    candidates = _search_candidates(user=user, tiers=tiers, collection=collection)
     use_index = _has_at_least(candidates, SEARCH_EXACT_MAX_ROWS)
     with transaction.atomic() if use_index else nullcontext():
         if use_index:
             _set_index_scan(top_k)
-        found = [
-            list(_ranking(candidates, text, use_index=use_index).values_list("pk", "score")[:top_k])
-            for text in texts
-        ]
-    # An iterative scan in relaxed order may return neighbours slightly out of order.
-    return [sorted(rows, key=lambda row: row[1], reverse=True) for rows in found]
+
+        def ranking(vector: np.ndarray | Sequence[float]) -> QuerySet[MemoryVector]:
+            ranked = _ranking(candidates, _vector_text(vector), use_index=use_index)
+            return ranked.values_list("memory_id", "score")[:top_k]
+
+        yield ranking
 
 
-def _with_memories(nearest: list[list[Ranked]]) -> list[list[SearchResult]]:
+def _best_first(rows: Iterable[tuple[Any, float]]) -> list[tuple[Any, float]]:
+    return sorted(rows, key=lambda row: row[1], reverse=True)
+
+
+def _with_memories(nearest: list[list[tuple[uuid.UUID, float]]]) -> list[list[SearchResult]]:
     memories = Memory.objects.defer("embedding").in_bulk({pk for rows in nearest for pk, _ in rows})
     return [[(memories[pk], score) for pk, score in rows if pk in memories] for rows in nearest]
 
@@ -215,23 +230,6 @@ def _vector_text(vector: np.ndarray | Sequence[float]) -> str:
     return "[" + ",".join(map(repr, np.round(values.astype(np.float64), 6).tolist())) + "]"
 
 
-def memory_nearest(
-    *,
-    user: User,
-    query_embedding: np.ndarray | Sequence[float],
-    top_k: int,
-    tiers: Sequence[str] | None = None,
-    collection: MemoryCollection | None = None,
-    min_score: float | None = None,
-) -> list[Ranked]:
-    """The ids of the user's memories nearest the query, best first, with cosine similarity."""
-    candidates = _search_candidates(user=user, tiers=tiers, collection=collection)
-    (nearest,) = _nearest(candidates, [query_embedding], top_k)
-    if min_score is not None:
-        nearest = [(pk, score) for pk, score in nearest if score >= min_score]
-    return nearest
-
-
 def memory_search(
     *,
     user: User,
@@ -242,10 +240,10 @@ def memory_search(
     min_score: float | None = None,
 ) -> list[SearchResult]:
     """The user's memories nearest the query, best first, as (memory, cosine similarity)."""
-    nearest = memory_nearest(
-        user=user, query_embedding=query_embedding, top_k=top_k, tiers=tiers,
-        collection=collection, min_score=min_score,
-    )  # fmt: skip
+    with memory_ranking(user=user, top_k=top_k, tiers=tiers, collection=collection) as ranking:
+        nearest = _best_first(ranking(query_embedding))
+    if min_score is not None:
+        nearest = [(pk, score) for pk, score in nearest if score >= min_score]
     (results,) = _with_memories([nearest])
     return results
 
@@ -256,8 +254,9 @@ def memory_find_similar(
     """For each embedding, the user's nearest memories (best first), planned once for all."""
     if not embeddings:
         return []
-    candidates = _search_candidates(user=user, tiers=None, collection=None)
-    return _with_memories(_nearest(candidates, embeddings, top_k))
+    with memory_ranking(user=user, top_k=top_k) as ranking:
+        nearest = [_best_first(ranking(embedding)) for embedding in embeddings]
+    return _with_memories(nearest)
 
 
 # --- collections ----------------------------------------------------------------

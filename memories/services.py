@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -35,7 +35,7 @@ from .selectors import (
     memory_due_for_promotion,
     memory_due_to_expire,
     memory_near_duplicates,
-    memory_nearest,
+    memory_ranking,
     memory_render,
 )
 
@@ -228,23 +228,9 @@ def memory_delete(
     locked.delete()
 
 
-def memory_mark_accessed(*, user: User, memory_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Memory]:
-    """Count one more use of each of these memories of the user's, in one statement that also
-    reads them back (without their embeddings), counted."""
-    if not memory_ids:
-        return {}
-    columns = ", ".join(
-        connection.ops.quote_name(field.column)
-        for field in Memory._meta.concrete_fields
-        if field.name != "embedding"
-    )
-    # UPDATE ... RETURNING: the ORM's update() cannot return rows.
-    counted = Memory.objects.raw(
-        f"UPDATE {Memory._meta.db_table} SET access_count = access_count + 1,"
-        f" last_accessed_at = %s WHERE user_id = %s AND id = ANY(%s) RETURNING {columns}",
-        [timezone.now(), user.pk, list(memory_ids)],
-    )
-    return {memory.pk: memory for memory in counted}
+_RECALLED_COLUMNS = ", ".join(
+    f"memory.{field.column}" for field in Memory._meta.concrete_fields if field.name != "embedding"
+)
 
 
 def memory_recall(
@@ -256,13 +242,24 @@ def memory_recall(
     collection: MemoryCollection | None = None,
     min_score: float | None = None,
 ) -> list[SearchResult]:
-    """Search the user's memories by text, counting a use of each memory found."""
-    nearest = memory_nearest(
-        user=user, query_embedding=embed_text(query), top_k=top_k, tiers=tiers,
-        collection=collection, min_score=min_score,
-    )  # fmt: skip
-    memories = memory_mark_accessed(user=user, memory_ids=[pk for pk, _ in nearest])
-    return [(memories[pk], score) for pk, score in nearest if pk in memories]
+    """Search the user's memories by text, best first, counting a use of each memory found.
+
+    One statement ranks the memories, counts the use and reads them back (the ORM's update()
+    cannot return rows), leaving the embeddings out.
+    """
+    query_embedding = embed_text(query)
+    with memory_ranking(user=user, top_k=top_k, tiers=tiers, collection=collection) as ranking:
+        nearest, params = ranking(query_embedding).query.sql_with_params()
+        above = "" if min_score is None else " AND nearest.score >= %s"
+        found = Memory.objects.raw(
+            f"UPDATE {Memory._meta.db_table} AS memory"
+            " SET access_count = memory.access_count + 1, last_accessed_at = %s"
+            f" FROM ({nearest}) AS nearest (id, score)"
+            f" WHERE memory.id = nearest.id AND memory.user_id = %s{above}"
+            f" RETURNING {_RECALLED_COLUMNS}, nearest.score",
+            [timezone.now(), *params, user.pk, *([] if min_score is None else [min_score])],
+        )
+        return sorted(((memory, memory.score) for memory in found), key=lambda r: -r[1])
 
 
 def memory_reembed(*, memories: Sequence[Memory]) -> int:

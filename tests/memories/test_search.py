@@ -14,7 +14,7 @@ from memories.services import (
     memory_collection_delete,
     memory_create,
     memory_delete,
-    memory_mark_accessed,
+    memory_recall,
     memory_update,
 )
 
@@ -72,6 +72,7 @@ def test_returned_memories_get_their_access_counted_in_one_statement(user_client
         results = search(user_client, top_k=2).json()["results"]
     updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
     assert len(updates) == 1
+    assert "FROM memories_memory" not in updates[0]  # ranked, counted and read back at once
     assert [r["access_count"] for r in results] == [1, 1]
     counted = Memory.objects.filter(access_count=1)
     assert {str(m.id) for m in counted} == {r["id"] for r in results}
@@ -201,6 +202,25 @@ def test_find_similar_answers_each_embedding(user):
     assert memory_find_similar(user=user, embeddings=[], top_k=3) == []
 
 
+@pytest.mark.parametrize("plan", ["exact", "index"])
+def test_recall_counts_what_the_selector_finds_on_either_plan(user, other_user, plan, monkeypatch):
+    monkeypatch.setattr(selectors, "SEARCH_EXACT_MAX_ROWS", 10**6 if plan == "exact" else 1)
+    for content in FACTS:
+        memory_create(user=user, content=content)
+        memory_create(user=other_user, content=content)
+    query = "hiking trip in the Andes mountains"
+    expected = memory_search(user=user, query_embedding=embed_text(query), top_k=3)
+    recalled = memory_recall(user=user, query=query, top_k=3)
+    assert [(m.id, round(s, 6)) for m, s in recalled] == [(m.id, round(s, 6)) for m, s in expected]
+    assert all(m.access_count == 1 and m.last_accessed_at is not None for m, _ in recalled)
+    assert all("embedding" in m.get_deferred_fields() for m, _ in recalled)
+    counted = Memory.objects.filter(access_count=1)
+    assert {m.id for m in counted} == {m.id for m, _ in recalled}
+    strong = memory_recall(user=user, query=query, top_k=3, min_score=recalled[0][1] - 1e-6)
+    assert [m.id for m, _ in strong] == [recalled[0][0].id]
+    assert Memory.objects.get(pk=recalled[1][0].pk).access_count == 1
+
+
 def test_a_query_embedding_of_the_wrong_size_is_refused(user):
     with pytest.raises(ValueError, match="1536"):
         memory_search(user=user, query_embedding=[1.0, 0.0], top_k=3)
@@ -240,12 +260,13 @@ def _table_stats(table):
 
 
 def test_counting_a_use_is_a_hot_update_that_leaves_the_search_table_alone(user):
-    memories = [memory_create(user=user, content=f"fact {i}") for i in range(5)]
+    for i in range(5):
+        memory_create(user=user, content=f"fact {i}")
     vectors_before, memories_before = (
         _table_stats("memories_memoryvector"),
         _table_stats("memories_memory"),
     )
-    memory_mark_accessed(user=user, memory_ids=[memory.pk for memory in memories])
+    assert len(memory_recall(user=user, query="fact", top_k=5)) == 5
     assert _table_stats("memories_memoryvector") == vectors_before
     inserted, updated, hot = (
         a - b for a, b in zip(_table_stats("memories_memory"), memories_before, strict=True)

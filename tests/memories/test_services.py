@@ -2,8 +2,6 @@
 
 import numpy as np
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from memories import events
 from memories.embeddings import embed_text, embedding_model_name
@@ -19,7 +17,6 @@ from memories.services import (
     memory_collection_update,
     memory_create,
     memory_delete,
-    memory_mark_accessed,
     memory_reembed,
     memory_update,
 )
@@ -134,19 +131,6 @@ def test_a_memory_cannot_be_filed_into_another_users_collection(user, other_user
     memory = memory_create(user=user, content="Works at ACME")
     with pytest.raises(MemoryInvalid):
         memory_update(memory=memory, actor="user", collection=theirs)
-
-
-def test_mark_accessed_is_one_statement_that_reads_the_memories_back(user, other_user):
-    memories = [memory_create(user=user, content=f"fact {i}") for i in range(5)]
-    theirs = memory_create(user=other_user, content="fact 0")
-    with CaptureQueriesContext(connection) as queries:
-        counted = memory_mark_accessed(user=user, memory_ids=[m.pk for m in [*memories, theirs]])
-    assert len(queries) == 1
-    assert set(counted) == {m.pk for m in memories}
-    assert all(m.access_count == 1 and m.last_accessed_at is not None for m in counted.values())
-    assert counted[memories[2].pk].content == "fact 2"
-    assert {m.access_count for m in Memory.objects.filter(user=user)} == {1}
-    assert Memory.objects.get(pk=theirs.pk).access_count == 0
 
 
 def test_reembed_rewrites_vectors_with_the_current_model(user):
