@@ -32,4 +32,4 @@ USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"8000\")}/api/v1/health/live', timeout=4)"]
-CMD ["sh", "-c", "exec uvicorn config.asgi:application --host 0.0.0.0 --port ${PORT} --lifespan off --timeout-graceful-shutdown 20 --proxy-headers --forwarded-allow-ips='*'"]
+CMD ["sh", "-c", "DATABASE_POOL=${DATABASE_POOL:-true} exec uvicorn config.asgi:application --host 0.0.0.0 --port ${PORT} --lifespan off --timeout-graceful-shutdown 20 --proxy-headers --forwarded-allow-ips='*'"]

@@ -73,9 +73,7 @@ def _children(parent: int) -> list[int]:
 def _server_env(extra: dict[str, str]) -> dict[str, str]:
     # The test settings read no .env file, so the server sees exactly this environment.
     env = {key: value for key, value in os.environ.items() if not key.startswith("CLERK_")}
-    # Test settings, but with persistent connections as in production.
-    env.update(DJANGO_SETTINGS_MODULE="config.settings.test", DJANGO_LOG_LEVEL="WARNING",
-               DATABASE_CONN_MAX_AGE="60")  # fmt: skip
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.test", DJANGO_LOG_LEVEL="WARNING")
     env.update(extra)
     return env
 

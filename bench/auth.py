@@ -1,13 +1,15 @@
 """Throughput of Clerk-authenticated GET /api/v1/users/me against GET /api/v1/health/live.
 
     .venv/bin/python -m bench.auth [--port 8101] [--seconds 2] [--concurrency 8] [--rounds 5]
+                                   [--no-pool]
 
 Starts a throwaway stack and uvicorn (bench/_live.py) that verifies tokens through a JWKS served
 by this process, so the key cache is on the measured path; prints req/s, p50 and p95 for both
 endpoints, their ratio (target: at least 50%), and how many times the JWKS was fetched.
 The two endpoints take turns in short slices, so background load on a shared machine hits both;
 the server's CPU per request (uvicorn, PostgreSQL) is printed too, as it barely depends on that
-load.
+load. The server uses a psycopg pool (DATABASE_POOL=true), as `make dev` and the Docker image do
+for the web process; `--no-pool` opens a connection per request instead, for comparison.
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ def measure(server: LiveServer, targets: Targets, args: argparse.Namespace) -> d
 
 
 def report(results: dict[str, dict], args: argparse.Namespace, jwks_fetches: int) -> None:
-    print(f"{args.concurrency} keep-alive clients, {args.rounds} x {args.seconds:g} s each")
+    print(f"{args.concurrency} keep-alive clients, {args.rounds} x {args.seconds:g} s each, "
+          f"{'a connection pool' if args.pool else 'no connection pool'}")  # fmt: skip
     throughput = {}
     for name, result in results.items():
         count = len(result["latencies"])
@@ -93,14 +96,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--no-pool", dest="pool", action="store_false",
+                        help="serve without DATABASE_POOL (a connection per request)")  # fmt: skip
     args = parser.parse_args()
 
     key = SigningKey.generate(kid="ins_bench")
     token = mint_token(key, sub=CLERK_ID, exp=int(time.time()) + 3600)
+    pool = {"DATABASE_POOL": "true" if args.pool else "false"}
     jwks = JwksServer()
     jwks.publish(key)
     try:
-        with live_server(port=args.port, env={"CLERK_JWKS_URL": jwks.url}) as server:
+        with live_server(port=args.port, env={"CLERK_JWKS_URL": jwks.url, **pool}) as server:
             me = {"Authorization": f"Bearer {token}"}
             targets: Targets = {
                 "GET /api/v1/health/live": (f"{server.url}/api/v1/health/live", {}),

@@ -419,7 +419,7 @@ def main() -> None:
     parser.add_argument("--corpus", choices=("text", "dense"), default="text")
     args = parser.parse_args()
     args.signing_key = SigningKey.generate("bench")
-    env = {"CLERK_JWT_KEY": args.signing_key.public_pem}
+    env = {"CLERK_JWT_KEY": args.signing_key.public_pem, "DATABASE_POOL": "true"}
     with live_server(port=args.port, env=env) as server:
         args.url, args.cpu = server.url, CpuMeter(server)
         print(f"load average at start: {os.getloadavg()}")

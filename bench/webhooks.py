@@ -1,10 +1,10 @@
 """Signed Clerk webhook deliveries against a live server: deliveries/s and latency.
 
     .venv/bin/python -m bench.webhooks [--deliveries 300] [--rounds 3] [--senders 8]
-                                       [--workers 2]
+                                       [--workers 2] [--pool true|false]
 
 Starts a throwaway stack (bench/_live.py; uvicorn with one worker per core of the 2-core target
-machine), posts `user.created` deliveries for fresh users,
+machine, and the DATABASE_POOL that ASGI needs), posts `user.created` deliveries for fresh users,
 signed with svix, first one at a time and then from concurrent senders, checks that every one
 was answered 200 and recorded exactly once, and prints the figures against the targets
 (>= 100 deliveries/s with 8 senders, p95 < 100 ms) with the server's CPU per delivery.
@@ -129,12 +129,16 @@ def main() -> int:
     parser.add_argument("--senders", type=int, default=8)
     parser.add_argument("--port", type=int, default=8102)
     parser.add_argument(
+        "--pool", choices=("true", "false"), default="true", help="DATABASE_POOL for the server"
+    )
+    parser.add_argument(
         "--workers", type=int, default=2, help="uvicorn processes (one per core of the target)"
     )
     args = parser.parse_args()
 
     server_env = {
         "CLERK_WEBHOOK_SECRET": SECRET,
+        "DATABASE_POOL": args.pool,
         "WEB_CONCURRENCY": str(args.workers),
     }
     with live_server(port=args.port, env=server_env) as server:
@@ -145,7 +149,7 @@ def main() -> int:
         ]
         events, users = _recorded(server.env["DATABASE_URL"])
 
-    print(f"uvicorn workers: {args.workers}; medians of {args.rounds}")
+    print(f"uvicorn workers: {args.workers}, DATABASE_POOL={args.pool}; medians of {args.rounds}")
     columns = ("senders", "deliveries", "per second", "p50 ms", "p95 ms", "max ms", "cpu ms")
     print(" ".join(f"{name:>10}" for name in columns))
     for r in results:

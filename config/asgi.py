@@ -2,22 +2,15 @@ import os
 from typing import Any
 from urllib.parse import urlparse
 
-from a2wsgi import WSGIMiddleware
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import OriginValidator
 from django.conf import settings
-from django.core.wsgi import get_wsgi_application
+from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 # Django must be set up before anything imports models.
-django_wsgi_app = get_wsgi_application()
-
-# HTTP requests run whole on a fixed pool of threads, each keeping its database connection.
-# Django's ASGI handler would hop between the event loop and a fresh thread for every sync
-# middleware hook and for the view (about 2 ms of CPU per request here), and open a connection
-# per request; our views and middleware are all synchronous, so nothing is gained in exchange.
-HTTP_THREADS = 10
+django_asgi_app = get_asgi_application()
 
 from accounts.websocket import ClerkWebsocketAuthMiddleware  # noqa: E402
 from memories.routing import websocket_urlpatterns  # noqa: E402
@@ -45,7 +38,7 @@ class AllowedOriginValidator(OriginValidator):
 
 application = ProtocolTypeRouter(
     {
-        "http": WSGIMiddleware(django_wsgi_app, workers=HTTP_THREADS),
+        "http": django_asgi_app,
         "websocket": AllowedOriginValidator(
             ClerkWebsocketAuthMiddleware(URLRouter(websocket_urlpatterns))
         ),

@@ -48,9 +48,14 @@ def _relay(name: str, stream: IO[bytes]) -> None:
 
 
 def _spawn(name: str, command: list[str]) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    if name == "web":
+        # Under ASGI every request runs on a thread of its own: only a pool reuses connections.
+        env.setdefault("DATABASE_POOL", "true")
     process = subprocess.Popen(
         command,
         cwd=BASE_DIR,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # Ctrl-C reaches us only; we stop the children in order.

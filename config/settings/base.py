@@ -96,6 +96,15 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+# Under ASGI every request runs on a thread of its own, so a persistent connection is never
+# reused and each request connects anew; Django's advice there is a pool (DATABASE_POOL=true).
+if env.bool("DATABASE_POOL", default=False):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 2,
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        "timeout": 10,
+    }
 
 # --- Redis, cache, Channels -----------------------------------------------------
 REDIS_URL = env.str("REDIS_URL")
