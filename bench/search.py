@@ -38,7 +38,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from bench._live import LiveServer, _cpu, live_server  # noqa: E402
-from tests.clerk import SigningKey, mint_token  # noqa: E402
+from tests.support.clerk import SigningKey, mint_token  # noqa: E402
 
 DIMENSIONS = 1536
 LATENT_DIMENSIONS = 64

@@ -16,7 +16,7 @@ from memories.embeddings import (
     embedding_model_name,
 )
 from memories.models import EMBEDDING_DIMENSIONS
-from tests.memories.fake_openai import FakeOpenAI
+from tests.support.fake_openai import FakeOpenAI
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:

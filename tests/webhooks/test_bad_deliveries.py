@@ -8,7 +8,7 @@ from django.core.checks import run_checks
 from django.core.handlers.asgi import ASGIHandler
 
 from accounts.models import User
-from tests.webhooks.conftest import (
+from tests.support.webhooks import (
     WEBHOOK_URL,
     clerk_event,
     clerk_user,
@@ -169,7 +169,7 @@ def test_a_body_over_1mb_is_a_413(api_client):
     response = post_raw(api_client, body, signed_headers(body))
 
     assert response.status_code == 413
-    assert response.json()["code"] == "payload_too_large"
+    assert response.json()["code"] == "too_large"
     _assert_nothing_stored()
 
 
@@ -223,7 +223,7 @@ async def test_a_chunked_body_over_1mb_is_a_413_whatever_djangos_own_limit(size)
     status, body = await _asgi_post_chunked(b"x" * size)
 
     assert status == 413
-    assert body["code"] == "payload_too_large"
+    assert body["code"] == "too_large"
 
 
 def test_without_a_secret_every_delivery_is_refused_with_a_503(api_client, settings):
