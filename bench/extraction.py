@@ -68,7 +68,10 @@ def main() -> None:
     result = score_corpus(extract, corpus)
     labels = sum(len(u.facts) for u in corpus)
     empty = sum(not u.facts for u in corpus)
-    print(f"corpus {args.corpus.name}: {len(corpus)} utterances, {labels} labelled facts, {empty} with none")
+    print(
+        f"corpus {args.corpus.name}: {len(corpus)} utterances, {labels} labelled facts, "
+        f"{empty} with none"
+    )
     print_table(result)
     print(f"\nextraction: {ms_per_message(corpus, args.rounds):.3f} ms per message (mean)")
     if not args.quiet:

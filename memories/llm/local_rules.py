@@ -63,7 +63,7 @@ _NO_MORE = "(?:anymore|any more)"
 # A clause is read by the first rule that matches it and yields a value, so retractions come
 # before the statements they contain ("I don't like X anymore" before "I don't like X").
 _WHO: tuple[Rule, ...] = (
-    rule("(?:my|the) (?:first )?name(?:'s|s| is) <NAME:v>", "name", kind="name"),
+    rule("(?:(?:my|the) )?(?:first )?name(?:'s|s| is) <NAME:v>", "name", kind="name"),
     rule("(?:you can |people |everyone |friends )?call me <NAME:v>", "name", kind="name"),
     rule("(?:<I> go by|<I'M> (?:called|named)) <NAME:v>", "name", kind="name"),
     rule("<I'M> <CAP:v>", "name", kind="intro"),
@@ -83,7 +83,7 @@ _WHO: tuple[Rule, ...] = (
     rule("<WE> live in (?:a|an) (?:small |little |tiny )?(?:town|city|village) called " + _PLACE,
          "home_location", kind="proper"),
     rule("(?:<WE>(?:'ve| have) (?:lived|been living)|<WE>(?:'m|'re| am| are) (?:living|based)"
-         "|<WE> live|living|based) in " + _PLACE, "home_location", kind="proper"),
+         "|<WE> live|living|based)(?: here)? in " + _PLACE, "home_location", kind="proper"),
     rule("(?:my )?home is (?:in )?" + _PLACE, "home_location", kind="proper"),
     rule("<I> (?:<NOT>|no longer) work (?:at|for) <LAZY:v><ANYMORE>", "employer", negated=True,
          kind="proper"),
@@ -108,8 +108,8 @@ _WHO: tuple[Rule, ...] = (
     rule("(?:<I> )?(?:was |got |have been |'ve been |'m |am )?hired (?:by|at) <LAZY:v>",
          "employer", kind="proper"),
     rule("my (?:employer|company) is <LAZY:v>", "employer", kind="proper"),
-    rule("<I'M> (?:no longer|not) (?:a|an) <OCC:v><ANYMORE>", "occupation", negated=True,
-         kind="phrase"),
+    rule("<I'M> not (?:a|an) <OCC:v> " + _NO_MORE, "occupation", negated=True, kind="phrase"),
+    rule("<I'M> no longer (?:a|an) <OCC:v>", "occupation", negated=True, kind="phrase"),
     rule("(?:<I> used to be|(?:<I> )?(?:quit|stopped) being) (?:a|an) <OCC:v>", "occupation",
          negated=True, kind="phrase"),
     rule("being (?:a|an) <OCC:v> (?:is|pays|has been)\\b.*", "occupation", kind="phrase"),
@@ -136,7 +136,8 @@ _DIET_AND_PARTNER: tuple[Rule, ...] = (
     rule("<I'M> not with <CAP:v> " + _NO_MORE, "partner", negated=True, kind="name"),
     rule("<I'M> single", "partner", negated=True, kind="name"),
     rule("my <PARTNER:d>(?:'s name)? is (?:called |named )?<NAME:v>", "partner", kind="name"),
-    rule("(?:<I'M>|<I> got) (?:married|engaged) to <NAME:v>", "partner", kind="name"),
+    rule("(?:<I'M>|<I> got) (?:married|engaged) to (?:(?:a|an) (?:[\\w-]+ )?(?:woman|man|guy"
+         "|girl|person|lady) (?:called|named) )?<NAME:v>", "partner", kind="name"),
     rule("(?:<I'M>|<I'VE> been) (?:dating|seeing) <CAP:v>", "partner", kind="name"),
     rule("<I'M> seeing someone(?: new)?, (?:his|her|their) name is <NAME:v>", "partner",
          kind="name"),
@@ -173,7 +174,7 @@ _TASTES: tuple[Rule, ...] = (
     rule("(?:<I> )?(?:dislike|can't stand|cannot stand|can not stand) <ANY:v>", "dislikes",
          verb="dislikes"),
     rule("<I> (?:don't|do not) (?:like|enjoy|love) <ANY:v>", "dislikes", verb="dislikes"),
-    rule("<I'M> not (?:a (?:big |huge )?fan of|into|big on|keen on|fond of) <ANY:v>",
+    rule("(?:<I'M> )?not (?:a (?:big |huge )?fan of|into|big on|keen on|fond of) <ANY:v>",
          "dislikes", verb="dislikes"),
     rule("(?P<v>[\\w-]+(?: [\\w-]+)?) (?:is|are) (?:gross|disgusting|the worst|awful|horrible)",
          "dislikes", verb="dislikes"),
@@ -187,7 +188,8 @@ _TASTES: tuple[Rule, ...] = (
     rule("<I>(?:'ve| have) fallen in love with <ANY:v>", "likes", verb="loves"),
     rule("(?P<v>[\\w-]+(?: [\\w-]+)?) is my (?:thing|jam|passion|happy place)", "likes",
          verb="loves"),
-    rule("(?:my )?(?:all-time |all time |absolute |current )?<FAV> (?P<v>[\\w-]+(?: [\\w-]+)?)"
+    rule("(?:my )?(?:all-time |all time |absolute |current )?<FAV> (?P<v>[\\w-]+(?: (?!ever\\b)"
+         "[\\w-]+)?)"
          "(?: to \\w+| in the world| of all time| ever)?(?: is| are| has been|:|=) <ANY:d>",
          "favourites", kind="phrase"),
     rule("my <FAV> (?P<v>[\\w-]+), <CAP:d>", "favourites", kind="phrase"),
@@ -202,8 +204,8 @@ _BODY_AND_AIMS: tuple[Rule, ...] = (
     rule("<I'VE>(?: got)? (?:an? )?allergy to <ANY:v>", "allergies"),
     rule("<I> (?:<NOT>|no longer) (?:have|suffer from|get) <CONDITION:v><ANYMORE>", "health",
          negated=True, kind="condition"),
-    rule("(?:<I'VE>(?: got| had)?|<I> (?:suffer from|struggle with|live with|deal with)) "
-         "<CONDITION:v>", "health", kind="condition"),
+    rule("(?:<I'VE>(?: got| had)?|<I> (?:get|suffer from|struggle with|live with|deal with)) "
+         "<CONDITION:v>(?: (?:in|on) .+| a lot)?", "health", kind="condition"),
     rule("(?:(?:<I> (?:was|got)|<I'VE> been|<I'M>|got) )?diagnosed with <ANY:v>", "health",
          kind="condition"),
     rule("<I'M> (?P<v>diabetic|asthmatic|epileptic|anemic|anaemic|celiac|coeliac|dyslexic)",
@@ -216,9 +218,10 @@ _BODY_AND_AIMS: tuple[Rule, ...] = (
     rule("(?:my|one of my) (?:main |big |biggest |new |only )?(?:new year's |new years )?"
          "(?:goals?|dream|plan|aim|resolution|ambition) (?:is|are|was) to <ANY:v>", "goals",
          kind="phrase"),
-    rule("(?:<I> (?:want|hope|plan|intend|aim|need)|<I>(?:'d| would) (?:like|love)|<I>(?:'ve| "
-         "have)? decided|<I'M> (?:trying|hoping|planning|aiming|determined|saving up|training))"
-         f" to (?P<v>(?:{words.GOAL_VERBS})\\b.*)", "goals", kind="phrase"),
+    rule("(?:<I> (?:want|wanna|hope|plan|intend|aim|need)|<I>(?:'d| would) (?:like|love)|<I>"
+         "(?:'ve| have)? decided|<I'M> (?:trying|hoping|planning|aiming|determined|saving up|"
+         "training))"
+         f"(?: to)? (?P<v>(?:{words.GOAL_VERBS})\\b.*)", "goals", kind="phrase"),
 )  # fmt: skip
 # Found anywhere in a clause, whatever else it says: "my wife Ana loves gardening".
 MENTIONS: tuple[Rule, ...] = (

@@ -39,7 +39,8 @@ _REPORTED = re.compile(
 )
 _FILLERS = (
     r"big\s+news|news|update|quick\s+update|fun\s+fact|funny\s+story|guess\s+what|"
-    r"(?:hey|hi|hello)\s+there|good\s+(?:morning|afternoon|evening)|hey|hi|hiya|hello|yo|oh|"
+    r"(?:hey|hi|hello)\s+there|good\s+(?:morning|afternoon|evening)|morning|hey+|hi+|hiya|"
+    r"heya|hello|yo|oh|"
     r"and|so|also|btw|by\s+the\s+way|fyi|honestly|tbh|to\s+be\s+honest|ok|okay|well|um|uh|ugh|"
     r"yeah|yes|yep|lol|haha+|anyway|anyways|actually|basically|plus|but|now|these\s+days|"
     r"just\s+so\s+you\s+know|(?:it\s+)?turns\s+out|by\s+day|then|though"
@@ -77,7 +78,7 @@ _CONTRACTIONS = (
 )
 # A new clause starts where a subject or a subject-less verb follows a comma or a conjunction.
 _STARTS = (
-    r"(?:(?:honestly|also|then|now|btw|just|really)\s+)*(?:i|i'm|im|i've|ive|i'd|my|we|we're|"
+    r"(?:(?:honestly|also|then|now|btw|just|really|yes|yeah)\s+)*(?:i|i'm|im|i've|ive|i'd|my|we|we're|"
     r"we've|our|me|it|this|that|they|you|moved|relocated|settled|living|live|work|working|"
     r"started|joined|got|love|like|hate|can't|adopted|rescued|allergic|currently|no\s+longer|"
     r"fave|fav|favourite|favorite|quit|left|went|became|been)\b"

@@ -54,6 +54,7 @@ def _trimmed(text: str | None) -> str:
 
 
 def _items(slot: str, value: str, detail: str, match: re.Match[str]) -> list[Reading]:
+    value = re.sub(r"^both\s+", "", value, flags=re.IGNORECASE)
     items = [_ITEM_TAIL.sub("", item).strip(_EDGES) for item in _ITEM_SEPARATOR.split(value)]
     if slot == "allergies":
         items = [words.ALLERGEN_PLURALS.get(item.lower(), item) for item in items]
@@ -140,12 +141,14 @@ def _diet(slot: str, value: str, detail: str, match: re.Match[str]) -> list[Read
 
 
 def _condition(slot: str, value: str, detail: str, match: re.Match[str]) -> list[Reading]:
-    value = words.CONDITION_ADJECTIVES.get(value.lower(), value)
+    value = words.CONDITION_ADJECTIVES.get(value.lower(), _TAIL.sub("", value))
     return [(" ".join(value.split()), "")] if _plausible(value) else []
 
 
 def _phrase(slot: str, value: str, detail: str, match: re.Match[str]) -> list[Reading]:
     if slot == "occupation":
+        if set(value.lower().split()[:-1]) & words.JUDGEMENTS:
+            return []
         value = re.sub(rf"^(?:{'|'.join(words.OCCUPATION_PLACES)})\s+", "", value, flags=re.I)
     if slot == "favourites" and not _plausible(detail):
         return []

@@ -60,6 +60,11 @@ OCCUPATIONS = alternation(
     "physiotherapist", "midwife", "caregiver", "carer", "receptionist", "secretary", "cleaner",
     "driver", "courier", "electrician", "hairdresser", "barber", "tutor", "lecturer",
 )  # fmt: skip
+# "I'm a terrible cook" judges, it does not say what the user does for a living.
+JUDGEMENTS = word_set(
+    "terrible good great bad awful decent amazing horrible lousy better best rubbish failed "
+    "wannabe aspiring future former ex"
+)
 # Modifiers that say where one studies or works, not what one is: "a uni student" is a student.
 OCCUPATION_PLACES = ("uni", "university", "college", "grad", "high school", "school")
 DIETS = alternation(
@@ -84,7 +89,8 @@ NOT_NAMES = word_set(
 # Words that start something other than a thing one likes, hates or is allergic to.
 NOT_THINGS = word_set(
     """it this that these those them you him her us how when what why where who which to
-    being my your his our their doing going"""
+    being my your his our their doing going anything everything nothing something anyone
+    everyone"""
 )  # fmt: skip
 # Joke allergies and pseudo-places: "allergic to Mondays", "I live in hope".
 NOT_ALLERGENS = word_set(
