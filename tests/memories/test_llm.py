@@ -120,6 +120,56 @@ def test_local_ignores_what_is_not_a_first_person_fact():
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "facts"),
+    [
+        ("Big news: I moved to Porto last month.", [("home_location", "Porto", "")]),
+        ("Hey, I'm Tomasz and I live in Krakow.",
+         [("name", "Tomasz", ""), ("home_location", "Krakow", "")]),
+        ("We relocated to Bergen in spring.", [("home_location", "Bergen", "")]),
+        ("We adopted a dog named Rex.", [("pets", "dog", "Rex")]),
+        ("My goal this year is to run a half marathon.", [("goals", "run a half marathon", "")]),
+        ("Guess what? I was hired by Initech", [("employer", "Initech", "")]),
+        ("so basically i've been working at Globex for two years now",
+         [("employer", "Globex", "")]),
+        ("just joined Acme as a designer!",
+         [("employer", "Acme", ""), ("occupation", "designer", "")]),
+        ("me and my gf Lily are going to Rome", [("partner", "Lily", "girlfriend")]),
+        ("my daughter Emma just started school", [("family", "daughter", "Emma")]),
+        ("we have a son and a daughter", [("family", "son", ""), ("family", "daughter", "")]),
+        ("Honestly, I'm allergic to pollen every spring", [("allergies", "pollen", "")]),
+        ("love love love k-dramas 😍", [("likes", "k-dramas", "")]),
+        ("i'm Kwame, 34, from Accra but living in London now",
+         [("name", "Kwame", ""), ("home_location", "London", "")]),
+    ],
+)  # fmt: skip
+def test_local_sees_through_greetings_household_we_time_phrases_and_synonyms(text, facts):
+    said = LocalProvider().extract(messages=[{"role": "user", "content": text}])
+    assert [(c.slot, c.value, c.detail) for c in said if not c.negated] == facts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Do I live in Paris?",
+        "If I moved to Rome I'd learn Italian",
+        "My friend lives in Oslo",
+        "She told me she's allergic to cats",
+        'My coworker said "I live in Paris" and I laughed',
+        "I'm Tired",
+        "I'm Polish",
+        "We're vegan",
+        "we work at Acme together",
+        "I want to sleep lol",
+        "I live in hope",
+        "I'm a terrible cook",
+        "I'm thinking about adopting a dog",
+    ],
+)
+def test_local_reads_no_fact_from_questions_hypotheticals_others_or_non_names(text):
+    assert _said(text) == []
+
+
 def test_local_never_takes_facts_from_assistant_or_system_messages():
     messages = [
         {"role": "system", "content": "My name is Companion. I live in a server."},
