@@ -30,7 +30,7 @@ _RELATIVE = re.compile(
     rf"(?P<v>{words.PLURAL_RELATIONS}|{words.RELATIONS})$",
     re.IGNORECASE,
 )
-_SMALL_WORDS = frozenset({"of", "the", "de", "da", "do", "upon", "on", "la", "le", "del", "am"})
+_SMALL_WORDS = frozenset({"of", "the", "de", "da", "do", "upon", "on", "la", "le", "del"})
 _EDGES = " \t\"'`.!?,:;"
 
 
