@@ -180,10 +180,10 @@ _TASTES: tuple[Rule, ...] = (
          "dislikes", verb="dislikes"),
     rule("(?:<I> )?(?:love|adore) <ANY:v>", "likes", verb="loves"),
     rule("<I> (?:like|dig) <ANY:v>", "likes", verb="likes"),
-    rule("(?:<I> )?enjoy <ANY:v>", "likes", verb="enjoys"),
+    rule("<I> enjoy <ANY:v>", "likes", verb="enjoys"),
     rule("<I'M> (?:into|a (?:big |huge |massive )?fan of|obsessed with|passionate about|crazy "
          "about|in love with|hooked on) <ANY:v>", "likes", verb="likes"),
-    rule("(?:<I>(?:'ve| have)? )?(?:gotten|got|been getting) into <ANY:v>", "likes",
+    rule("<I>(?:'ve| have)? (?:gotten|got|been getting) into (?!an? )<ANY:v>", "likes",
          verb="likes"),
     rule("<I>(?:'ve| have) fallen in love with <ANY:v>", "likes", verb="loves"),
     rule("(?P<v>[\\w-]+(?: [\\w-]+)?) is my (?:thing|jam|passion|happy place)", "likes",

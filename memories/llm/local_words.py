@@ -84,7 +84,8 @@ NOT_NAMES = word_set(
     canadian mexican brazilian chinese japanese korean indian greek turkish swedish danish
     norwegian finnish russian ukrainian portuguese australian nigerian kenyan african asian
     european latina latino jewish muslim christian catholic hindu buddhist atheist gay straight
-    bi trans queer autistic retired unemployed a an the i"""
+    bi trans queer autistic retired unemployed a an the i is are was were has had will would
+    can could and or but who"""
 )  # fmt: skip
 # Words that start something other than a thing one likes, hates or is allergic to.
 NOT_THINGS = word_set(
@@ -100,8 +101,10 @@ NOT_PLACES = word_set("hope fear denial peace sin luxury comfort misery chaos he
 ALLERGEN_PLURALS = {"nut": "nuts", "peanut": "peanuts", "tree nut": "tree nuts", "egg": "eggs"}
 # "I want to ..." is a goal only for verbs of lasting intent, not "I want to sleep".
 GOAL_VERBS = alternation(
-    "learn", "run", "save", "read", "visit", "quit", "get", "open", "move", "drink", "write",
-    "lose", "cook", "be", "become", "travel", "start", "finish", "buy", "build", "improve",
+    "learn", "run", "save", "read", "visit", "quit", "open", "move", "drink", "write", "lose",
+    "cook", "become", "be a", "be an", "be more", "get fit", "get fitter", "get promoted",
+    "get better", "get married", "get healthy", "get healthier", "get in shape", "get a",
+    "get my", "travel", "start", "finish", "buy", "build", "improve",
     "spend", "stop", "exercise", "meditate", "study", "train", "climb", "launch", "pay off",
     "retire", "publish", "master", "speak", "swim", "cycle", "hike", "gain", "earn", "adopt",
 )  # fmt: skip
