@@ -164,6 +164,9 @@ def test_local_sees_through_greetings_household_we_time_phrases_and_synonyms(tex
         "I live in hope",
         "I'm a terrible cook",
         "I'm thinking about adopting a dog",
+        "enjoy the weekend!",
+        "I want to get some sleep",
+        "got into an argument with my sister",
     ],
 )
 def test_local_reads_no_fact_from_questions_hypotheticals_others_or_non_names(text):
