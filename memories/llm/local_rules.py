@@ -59,6 +59,7 @@ _ORG = (
 _AT_EMPLOYER = "(?: (?:at|for|with) <LAZY:emp>)?(?: in .+| by profession| \\w+ing\\b.*)?"
 _WITH_NAME = "(?:(?: named| called|,(?: (?:his|her|its|their) name is)?) <NAME:d>)?"
 _NO_MORE = "(?:anymore|any more)"
+_SPLIT = "<I> (?:broke up with|split up with|split from|divorced|separated from|dumped)"
 
 # A clause is read by the first rule that matches it and yields a value, so retractions come
 # before the statements they contain ("I don't like X anymore" before "I don't like X").
@@ -127,8 +128,10 @@ _DIET_AND_PARTNER: tuple[Rule, ...] = (
          also=(("emp", "employer"),)),
     rule("<I'VE> been (?:a|an) <OCC:v>" + _AT_EMPLOYER, "occupation", kind="phrase",
          also=(("emp", "employer"),)),
-    rule("<I> (?:broke up with|split up with|split from|divorced|separated from|dumped) "
-         "(?:my <PARTNER:d>|<NAME:v>)", "partner", negated=True, kind="name"),
+    rule(_SPLIT + " my <PARTNER:d>(?:,? <CAP:v>)?", "partner", negated=True, kind="name"),
+    rule(_SPLIT + " <NAME:v>", "partner", negated=True, kind="name"),
+    rule("my <PARTNER:d>,? <CAP:v>,? (?:passed away|died|left me|and i (?:split up|broke up|got "
+         "divorced|divorced|separated))", "partner", negated=True, kind="name"),
     rule("(?:me and|<I> and) <CAP:v> (?:split up|broke up|got divorced|divorced|separated)",
          "partner", negated=True, kind="name"),
     rule("<CAP:v> and i (?:split up|broke up|got divorced|divorced|separated)", "partner",

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .local_words import PARTNERS
+
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _SEASONS = "spring|summer|autumn|fall|winter"
@@ -94,7 +96,11 @@ _QUESTION = re.compile(
     re.IGNORECASE,
 )
 _COMMA = re.compile(r"\s*,\s+")
-_LONE_SUBJECT = re.compile(r"^(?:me|(?-i:[A-Z][\w'-]+))$", re.IGNORECASE)
+# "Chris and I", "me and my husband", "my wife Ana and I": one subject, the household.
+_LONE_SUBJECT = re.compile(
+    rf"^(?:me|(?-i:[A-Z][\w'-]+)|(?:me\s+and\s+)?my\s+(?:{PARTNERS})(?:,?\s+(?-i:[A-Z][\w'-]+))?)$",
+    re.IGNORECASE,
+)
 _EDGES = " \t\"'`.,!?:-~*"
 
 
@@ -114,7 +120,7 @@ def clauses(text: str) -> Iterator[str]:
 
 
 def _joined_subjects(parts: list[str]) -> list[str]:
-    """ "Chris and I got divorced", "me and my husband have ...": one subject, not two clauses."""
+    """ "Chris and I got divorced": one subject, not two clauses."""
     joined: list[str] = []
     for part in parts:
         if joined and _LONE_SUBJECT.match(joined[-1]):
