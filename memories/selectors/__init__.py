@@ -17,6 +17,7 @@ from .ingestion import ingestion_job_get
 from .memories import memory_get, memory_history, memory_list
 from .search import (
     SEARCH_EXACT_MAX_ROWS,
+    SEARCH_MODES,
     SearchResult,
     memory_find_related,
     memory_find_similar,
@@ -25,6 +26,7 @@ from .search import (
 
 __all__ = [
     "SEARCH_EXACT_MAX_ROWS",
+    "SEARCH_MODES",
     "SearchResult",
     "consolidation_user_ids",
     "ingestion_job_get",
