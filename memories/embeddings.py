@@ -18,13 +18,16 @@ import zlib
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import openai
-import wordllama
 from django.conf import settings
 
 from .models import EMBEDDING_DIMENSIONS
+
+if TYPE_CHECKING:
+    from wordllama import WordLlamaInference
 
 LOCAL_MODEL_NAME = "wordllama-l2_supercat-256"
 HASHING_MODEL_NAME = "local-hashing-v1"
@@ -86,10 +89,10 @@ def _provider() -> str:
 # --- local: WordLlama, from the files inside its wheel ----------------------------
 
 _wordllama_lock = threading.Lock()
-_wordllama_model: wordllama.WordLlamaInference | None = None
+_wordllama_model: WordLlamaInference | None = None
 
 
-def _wordllama() -> wordllama.WordLlamaInference:
+def _wordllama() -> WordLlamaInference:
     """The model, loaded on first use, once per process even when threads race for it."""
     global _wordllama_model
     if _wordllama_model is None:
@@ -99,7 +102,11 @@ def _wordllama() -> wordllama.WordLlamaInference:
     return _wordllama_model
 
 
-def _wordllama_load() -> wordllama.WordLlamaInference:
+def _wordllama_load() -> WordLlamaInference:
+    # Imported here, not at the top: a process that never embeds locally (OpenAI, the hashing
+    # baseline, a web process of tests that pass their own vectors) pays nothing for it.
+    import wordllama
+
     # Its default load() looks for the tokenizer in a folder the wheel does not have, then
     # downloads it. The wheel's own folder laid out as the cache holds both files.
     return wordllama.WordLlama.load(
