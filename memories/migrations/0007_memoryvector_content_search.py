@@ -17,17 +17,24 @@ CREATE FUNCTION memories_search_document(content text) RETURNS tsvector
     RETURN to_tsvector('english'::regconfig, content) || to_tsvector('simple'::regconfig, content);
 
 CREATE FUNCTION memories_search_query(query text) RETURNS tsquery
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN (
+        WITH english AS (
+            SELECT lexeme, positions FROM unnest(to_tsvector('english'::regconfig, query))
+        )
         SELECT coalesce(
             string_agg(
                 DISTINCT '''' || replace(replace(term, '\', '\\'), '''', '''''') || '''', ' | '
             ),
             ''
         )::tsquery
-        FROM ts_debug('english'::regconfig, query) AS token,
-            unnest(token.lexemes || lower(token.token)) AS term
-        WHERE token.lexemes <> '{}'
+        FROM (
+            SELECT lexeme AS term FROM english
+            UNION ALL
+            -- The plain form of the same words: those at the positions of the English lexemes.
+            SELECT plain.lexeme FROM unnest(to_tsvector('simple'::regconfig, query)) AS plain
+            WHERE plain.positions && ARRAY(SELECT unnest(positions) FROM english)
+        ) AS terms
     );
 
 CREATE OR REPLACE FUNCTION memories_memoryvector_sync() RETURNS trigger LANGUAGE plpgsql AS $$
