@@ -140,7 +140,7 @@ def _hybrid_sql(plan: _Plan, vector: str, text: str) -> tuple[str, list[Any]]:
     nearest, nearest_params = plan.nearest(vector, depth)
     matching, matching_params = plan.matching(text, depth)
     fused = (
-        f"SELECT memory_id, sum(1.0 / ({RRF_K} + position)) AS score FROM ("
+        f"SELECT memory_id, sum(1.0 / ({RRF_K} + position))::float8 AS score FROM ("
         f" SELECT memory_id, row_number() OVER (ORDER BY similarity DESC) AS position"
         f" FROM ({nearest}) AS nearest"
         f" UNION ALL SELECT memory_id, row_number() OVER (ORDER BY text_rank DESC)"
