@@ -213,10 +213,12 @@ def throwaway_stack() -> Iterator[None]:
 def main() -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     with throwaway_stack():
+        print(f"load average at start: {os.getloadavg()}")
         labelled = load_set()
         report(labelled)
         measure_load()
         measure_speed(labelled)
+        print(f"load average at end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":
