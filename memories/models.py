@@ -103,8 +103,8 @@ class Memory(models.Model):
 class MemoryVector(models.Model):
     """What search reads: a memory's embedding in half precision, with the columns it filters on.
 
-    A database trigger keeps one row per memory (see migrations 0005 and 0007); nothing writes it
-    directly.
+    A database trigger keeps one row per memory (see migrations 0005, 0007 and 0008); nothing
+    writes it directly.
     Kept apart from Memory so that bumping a memory's access count never touches the HNSW index,
     and stored in the row itself (STORAGE PLAIN) rather than in TOAST, so that an exact scan reads
     one heap page per two memories instead of an index lookup and four TOAST chunks per memory.
@@ -121,7 +121,7 @@ class MemoryVector(models.Model):
     tier = models.CharField(max_length=16, choices=Memory.Tier.choices)
     collection_id = models.UUIDField(null=True)
     embedding_half = HalfVectorField(dimensions=EMBEDDING_DIMENSIONS)
-    # English stems and plain words of the content, for full-text matching (migration 0007).
+    # English stems and plain words of the content, for full-text matching (migrations 0007, 0008).
     content_search = SearchVectorField()
 
     class Meta:

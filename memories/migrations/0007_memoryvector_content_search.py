@@ -4,14 +4,16 @@
 # The document holds both the English stems (so "dogs" finds "dog") and the plain lower-cased
 # words (so an exact name outranks a word it merely stems alike). The query function turns a
 # question into the OR of those terms for its words that are not English stop words.
-# The GIN index is built concurrently: on a populated table that takes minutes.
+# The rows are filled and the GIN index built in 0008.
 
-import django.contrib.postgres.indexes
+import importlib
+
 import django.contrib.postgres.search
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations
 
-FUNCTIONS = r"""
+MEMORY_VECTOR = importlib.import_module("memories.migrations.0005_memory_vector")
+
+SEARCH_FUNCTIONS = r"""
 CREATE FUNCTION memories_search_document(content text) RETURNS tsvector
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN to_tsvector('english'::regconfig, content) || to_tsvector('simple'::regconfig, content);
@@ -36,7 +38,16 @@ CREATE FUNCTION memories_search_query(query text) RETURNS tsquery
             WHERE plain.positions && ARRAY(SELECT unnest(positions) FROM english)
         ) AS terms
     );
+"""
 
+DROP_SEARCH_FUNCTIONS = """
+DROP FUNCTION memories_search_query(text);
+DROP FUNCTION memories_search_document(text);
+"""
+
+# The trigger function of 0005 with the text of the memory as well; the update trigger also
+# fires on a change of content.
+SYNC_FUNCTION = """
 CREATE OR REPLACE FUNCTION memories_memoryvector_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO memories_memoryvector
@@ -54,57 +65,19 @@ BEGIN
     RETURN NULL;
 END
 $$;
-
 DROP TRIGGER memories_memoryvector_update ON memories_memory;
 CREATE TRIGGER memories_memoryvector_update
     AFTER UPDATE OF embedding, content, user_id, tier, collection_id ON memories_memory
     FOR EACH ROW WHEN (
-        OLD.embedding IS DISTINCT FROM NEW.embedding
-        OR OLD.content IS DISTINCT FROM NEW.content
-        OR OLD.user_id IS DISTINCT FROM NEW.user_id
-        OR OLD.tier IS DISTINCT FROM NEW.tier
-        OR OLD.collection_id IS DISTINCT FROM NEW.collection_id
+        (OLD.embedding, OLD.content, OLD.user_id, OLD.tier, OLD.collection_id)
+        IS DISTINCT FROM (NEW.embedding, NEW.content, NEW.user_id, NEW.tier, NEW.collection_id)
     )
     EXECUTE FUNCTION memories_memoryvector_sync();
-"""
-
-DROP_FUNCTIONS = """
-CREATE OR REPLACE FUNCTION memories_memoryvector_sync() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO memories_memoryvector (memory_id, user_id, tier, collection_id, embedding_half)
-    VALUES (NEW.id, NEW.user_id, NEW.tier, NEW.collection_id, NEW.embedding::halfvec(1536))
-    ON CONFLICT (memory_id) DO UPDATE SET
-        user_id = EXCLUDED.user_id,
-        tier = EXCLUDED.tier,
-        collection_id = EXCLUDED.collection_id,
-        embedding_half = EXCLUDED.embedding_half;
-    RETURN NULL;
-END
-$$;
-DROP TRIGGER memories_memoryvector_update ON memories_memory;
-CREATE TRIGGER memories_memoryvector_update
-    AFTER UPDATE OF embedding, user_id, tier, collection_id ON memories_memory
-    FOR EACH ROW WHEN (
-        OLD.embedding IS DISTINCT FROM NEW.embedding
-        OR OLD.user_id IS DISTINCT FROM NEW.user_id
-        OR OLD.tier IS DISTINCT FROM NEW.tier
-        OR OLD.collection_id IS DISTINCT FROM NEW.collection_id
-    )
-    EXECUTE FUNCTION memories_memoryvector_sync();
-DROP FUNCTION memories_search_query(text);
-DROP FUNCTION memories_search_document(text);
-"""
-
-BACKFILL = """
-UPDATE memories_memoryvector AS vector
-SET content_search = memories_search_document(memory.content)
-FROM memories_memory AS memory
-WHERE memory.id = vector.memory_id
 """
 
 
 class Migration(migrations.Migration):
-    atomic = False
+    # One transaction: no memory is written between the old trigger and the new.
 
     dependencies = [
         ("memories", "0006_vector_index_ef_construction"),
@@ -117,12 +90,9 @@ class Migration(migrations.Migration):
             field=django.contrib.postgres.search.SearchVectorField(default=""),
             preserve_default=False,
         ),
-        migrations.RunSQL(FUNCTIONS, DROP_FUNCTIONS),
-        migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
-        AddIndexConcurrently(
-            model_name="memoryvector",
-            index=django.contrib.postgres.indexes.GinIndex(
-                fields=["content_search"], name="memories_vector_text_idx"
-            ),
+        migrations.RunSQL(SEARCH_FUNCTIONS, DROP_SEARCH_FUNCTIONS),
+        # Undone by making the trigger of 0005 again from its own text.
+        migrations.RunSQL(
+            SYNC_FUNCTION, [MEMORY_VECTOR.DROP_SYNC_FUNCTION, MEMORY_VECTOR.SYNC_FUNCTION]
         ),
     ]
