@@ -9,6 +9,7 @@ from config.api.fields import JSONObjectField, StrictCharField, StrictFloatField
 from config.api.serializers import RejectUnknownFieldsMixin
 from memories.models import MAX_CONTENT_LENGTH, Memory, MemoryCollection, MemoryEvent
 from memories.representations import memory_collection_render, memory_event_render, memory_render
+from memories.selectors import SEARCH_MODES, SearchResult
 
 METADATA_MAX_BYTES = 16 * 1024
 QUERY_MAX_LENGTH = 2000
@@ -60,7 +61,19 @@ class MemorySearchInputSerializer(RejectUnknownFieldsMixin, serializers.Serializ
         child=serializers.ChoiceField(choices=Memory.Tier.choices), required=False
     )
     collection = serializers.UUIDField(required=False, allow_null=True)
-    min_score = StrictFloatField(min_value=-1.0, max_value=1.0, required=False, allow_null=True)
+    mode = serializers.ChoiceField(
+        choices=SEARCH_MODES,
+        default="hybrid",
+        help_text="hybrid: meaning and words fused by reciprocal rank fusion; vector: meaning"
+        " (cosine similarity of embeddings); text: words (PostgreSQL full-text matching).",
+    )
+    min_score = StrictFloatField(
+        min_value=-1.0,
+        max_value=1.0,
+        required=False,
+        allow_null=True,
+        help_text="Leave out results whose `similarity` (cosine) is below this, in any mode.",
+    )
 
 
 class MemoryOutputSerializer(serializers.Serializer):
@@ -85,11 +98,18 @@ class MemoryOutputSerializer(serializers.Serializer):
 
 
 class MemorySearchResultSerializer(MemoryOutputSerializer):
-    score = serializers.FloatField(help_text="Cosine similarity to the query.")
+    score = serializers.FloatField(
+        help_text="What orders the results: the reciprocal-rank-fusion score (hybrid), the cosine"
+        " similarity (vector) or the full-text rank (text)."
+    )
+    similarity = serializers.FloatField(help_text="Cosine similarity to the query, in any mode.")
 
-    def to_representation(self, instance: tuple[Memory, float]) -> dict[str, Any]:
-        memory, score = instance
-        return {**memory_render(memory), "score": score}
+    def to_representation(self, instance: SearchResult) -> dict[str, Any]:
+        return {
+            **memory_render(instance.memory),
+            "score": instance.score,
+            "similarity": instance.similarity,
+        }
 
 
 class MemorySearchOutputSerializer(serializers.Serializer):

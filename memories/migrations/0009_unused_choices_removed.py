@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("memories", "0006_vector_index_ef_construction"),
+        ("memories", "0008_memoryvector_text_index"),
     ]
 
     operations = [
