@@ -10,7 +10,7 @@ import functools
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import Field, Model
+from django.db.models import Model
 
 from .models import User, UserPreferences
 
@@ -23,23 +23,24 @@ def _lookup_sql() -> str:
     quote = connection.ops.quote_name
     columns = [f"u.{quote(field.column)}" for field in _USER_FIELDS]
     columns += [f"p.{quote(field.column)}" for field in _PREFERENCES_FIELDS]
-    link = UserPreferences._meta.get_field("user").column
-    user_pk = User._meta.pk.column
+    link = quote(UserPreferences._meta.get_field("user").column)
+    user_pk = quote(User._meta.pk.column)
     return (
         f"SELECT {', '.join(columns)} FROM {quote(User._meta.db_table)} u"
-        f" LEFT JOIN {quote(UserPreferences._meta.db_table)} p ON p.{quote(link)} = u.{quote(user_pk)}"
+        f" LEFT JOIN {quote(UserPreferences._meta.db_table)} p ON p.{link} = u.{user_pk}"
         f" WHERE u.{quote(User._meta.get_field('clerk_user_id').column)} = %s"
     )
 
 
 @functools.cache
-def _converters(model: type[Model]) -> list[tuple[Field, list[Any]]]:
-    return [(field, field.get_db_converters(connection)) for field in model._meta.concrete_fields]
+def _converters(model: type[Model]) -> list[list[Any]]:
+    """Per column, what the ORM would apply to it (JSON decoding for JSONFields)."""
+    return [field.get_db_converters(connection) for field in model._meta.concrete_fields]
 
 
 def _from_row(model: type[Model], values: tuple[Any, ...]) -> Model:
     converted = []
-    for (field, converters), value in zip(_converters(model), values, strict=True):
+    for converters, value in zip(_converters(model), values, strict=True):
         for converter in converters:
             value = converter(value, None, connection)
         converted.append(value)
