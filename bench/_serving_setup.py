@@ -159,24 +159,38 @@ def _environment(stack: Stack, seeded: Seeded, workers: int) -> dict[str, str]:
     }
 
 
-def _commands(args, env: dict[str, str], ports: dict[str, int]) -> dict[str, tuple[list, Path]]:
+def _setup_command(spec: str, port: int, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """`ours` or `asgi`, with environment overrides after `+` (`ours+DATABASE_POOL=false`)."""
     from config import serve
 
-    python = sys.executable
-    found = {
-        "ours": (serve.http_command(python, "127.0.0.1", ports["ours"], env), BASE_DIR),
-        "asgi": (serve.ws_command(python, "127.0.0.1", ports["asgi"], env), BASE_DIR),
-    }
-    chosen = {name: found[name] for name in args.setups.split(",")}
+    base, *overrides = spec.split("+")
+    env = env | dict(override.split("=", 1) for override in overrides)
+    builders = {"ours": serve.http_command, "asgi": serve.ws_command}
+    return builders[base](sys.executable, "127.0.0.1", port, env), env
+
+
+def _anchor_command(args, port: int) -> list[str] | None:
     anchor_dir = Path(args.anchors) / "fastapi_seed"
-    if anchor_dir.is_dir() and Path(args.anchor_python).exists():
-        chosen[ANCHOR] = ([args.anchor_python, "-m", "uvicorn", "app.main:app", "--host",
-                           "127.0.0.1", "--port", str(ports[ANCHOR]), "--workers",
-                           str(args.workers), "--no-access-log", "--log-level", "warning"],
-                          anchor_dir)  # fmt: skip
-    else:
+    if not (anchor_dir.is_dir() and Path(args.anchor_python).exists()):
         print(f"rebuild skipped: no {anchor_dir} or no {args.anchor_python}", flush=True)
-    return chosen
+        return None
+    return [args.anchor_python, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", str(args.workers), "--no-access-log",
+            "--log-level", "warning"]  # fmt: skip
+
+
+def _launches(args, env: dict[str, str]) -> list[tuple[str, int, list[str], Path, dict[str, str]]]:
+    """(name, port, command, cwd, env) of every server to start."""
+    launches = []
+    for index, spec in enumerate(args.setups.split(",")):
+        command, setup_env = _setup_command(spec, BASE_PORT + index, env)
+        launches.append((spec, BASE_PORT + index, command, BASE_DIR, setup_env))
+    anchor_port = BASE_PORT + len(launches)
+    anchor = _anchor_command(args, anchor_port)
+    if anchor is not None:
+        anchor_dir = Path(args.anchors) / "fastapi_seed"
+        launches.append((ANCHOR, anchor_port, anchor, anchor_dir, env))
+    return launches
 
 
 def _wait_live(server: Server) -> None:
@@ -199,18 +213,17 @@ def start_servers(args, stack: Stack, seeded: Seeded, data_dir: Path) -> list[Se
     env = _environment(stack, seeded, args.workers)
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
                    cwd=BASE_DIR, env=env, check=True)  # fmt: skip
-    ports = {name: BASE_PORT + i for i, name in enumerate(("ours", "asgi", ANCHOR))}
     servers = []
-    for name, (command, cwd) in _commands(args, env, ports).items():
-        log = data_dir / f"{name.split()[0]}.log"
+    for name, port, command, cwd, server_env in _launches(args, env):
+        log = data_dir / f"{len(servers)}.log"
         with open(log, "wb") as out:
             process = subprocess.Popen(
-                command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                command, cwd=cwd, env=server_env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
-        servers.append(Server(name, ports[name], process, log))
+        servers.append(Server(name, port, process, log))
         _wait_live(servers[-1])
-        print(f"up: {name} on :{ports[name]}", flush=True)
+        print(f"up: {name} on :{port}", flush=True)
     return servers
 
 

@@ -2,8 +2,8 @@
 rebuild of the service it replaced (../shared/anchors/fastapi_seed), on the same database.
 
     .venv/bin/python -m bench.serving [--rounds 4] [--seconds 2] [--concurrency 8] [--workers 2]
-        [--setups ours,asgi] [--endpoints live,me,search_small,search_large,webhook]
-        [--anchor-python PATH]
+        [--setups ours,asgi,ours+DATABASE_POOL=false]
+        [--endpoints live,me,search_small,search_large,webhook] [--anchor-python PATH] [--profile 8]
 
 Starts a throwaway stack, seeds users with preferences and memories (`--large-users` users of
 `--large` memories, searched through HNSW, and `--small-users` of 150-400, searched exactly),
@@ -40,6 +40,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from bench import _profile  # noqa: E402
 from bench import _serving_setup as setup  # noqa: E402
 from bench._load import Slice, run_slice, summary, tree_cpu  # noqa: E402
 
@@ -163,18 +164,35 @@ def compare_with_selector(server: setup.Server, seeded: setup.Seeded, args) -> N
           f"(target <= +{SELECTOR_TARGET_MS:.0f} ms: {verdict})")  # fmt: skip
 
 
+async def profile_ours(server: setup.Server, seeded, stack, args, out_dir: Path) -> None:
+    """py-spy on one of our worker processes while it serves each endpoint."""
+    from bench._live import _children
+
+    worker = (_children(server.pid) or [server.pid])[0]
+    for endpoint in args.endpoints:
+        load = run_slice(server.port, request_maker(endpoint, server, seeded),
+                         seconds=args.profile - 1, concurrency=args.concurrency,
+                         cpu=_cpu_meter(server, stack))  # fmt: skip
+        out = out_dir / f"py-spy-{endpoint}.txt"
+        summary_text = await _profile.profile(worker, load, out, args.profile, top=25)
+        print(f"\n## py-spy, {server.name}, one worker: {LABELS[endpoint]}\n{summary_text}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=2.0, help="per slice")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="processes per server")
-    parser.add_argument("--setups", default="ours", help="ours and/or asgi (the rebuild is added)")
+    parser.add_argument("--setups", default="ours",
+                        help="ours, asgi, with +VAR=value overrides; the rebuild is added")  # fmt: skip
     parser.add_argument("--endpoints", default=",".join(ENDPOINTS))
     parser.add_argument("--large", type=int, default=5000, help="memories per large user")
     parser.add_argument("--large-users", type=int, default=2)
     parser.add_argument("--small-users", type=int, default=20)
     parser.add_argument("--selector-queries", type=int, default=300)
+    parser.add_argument("--profile", type=int, default=0, metavar="SECONDS",
+                        help="then sample one of our workers with py-spy per endpoint")  # fmt: skip
     parser.add_argument("--anchors", default=str(BASE_DIR.parent / "shared" / "anchors"))
     anchor_python = Path(tempfile.gettempdir()) / "anchor-venv/bin/python"
     parser.add_argument("--anchor-python", default=str(anchor_python))
@@ -188,8 +206,12 @@ def main() -> None:
         seeded = setup.seed(args)
         servers = setup.start_servers(args, stack, seeded, data_dir)
         setup.check_alike(servers, seeded)
-        report(asyncio.run(measure(servers, seeded, stack, args)), servers, args)
-        compare_with_selector(servers[0], seeded, args)
+        if args.rounds:
+            report(asyncio.run(measure(servers, seeded, stack, args)), servers, args)
+        if args.selector_queries:
+            compare_with_selector(servers[0], seeded, args)
+        if args.profile:
+            asyncio.run(profile_ours(servers[0], seeded, stack, args, data_dir))
     finally:
         for server in servers:
             server.stop()
