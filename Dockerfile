@@ -25,7 +25,7 @@ RUN DJANGO_SETTINGS_MODULE=config.settings.production \
 FROM python:${PYTHON_VERSION}-slim-bookworm AS runtime
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production HOST=0.0.0.0 PORT=8000 WS_PORT=8001 \
-    SERVE_ROLE=all WEB_CONCURRENCY=2 WEB_THREADS=8 WS_CONCURRENCY=1 DATABASE_POOL=true
+    SERVE_ROLE=all WEB_CONCURRENCY=2 WEB_THREADS=8 WS_CONCURRENCY=1
 RUN groupadd --system app && useradd --system --gid app --home-dir /app --no-create-home app
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv

@@ -56,7 +56,7 @@ def start_stack(data_dir: Path) -> Stack:
 
 @dataclass
 class Seeded:
-    key: object  # tests.clerk.SigningKey
+    key: object  # tests.support.clerk.SigningKey
     small: list  # bench.search.User
     large: list
     me: object
@@ -80,7 +80,7 @@ def _with_preferences(users: list) -> None:
 def seed(args) -> Seeded:
     """Large users (HNSW plan) and small ones (exact scan), each with query texts and a token."""
     import bench.search as corpus_tools
-    from tests.clerk import SigningKey, mint_token
+    from tests.support.clerk import SigningKey, mint_token
 
     rng = np.random.default_rng(7)
     sizes = [args.large] * args.large_users + [
@@ -144,10 +144,8 @@ class Server:
 
 
 def _environment(stack: Stack, seeded: Seeded, workers: int) -> dict[str, str]:
-    from config import serve
-
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLERK_", "DJANGO_"))}
-    return serve.web_env(env) | {
+    return env | {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": DJANGO_SECRET,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -164,7 +162,8 @@ def _setup_command(spec: str, port: int, env: dict[str, str]) -> tuple[list[str]
     from config import serve
 
     base, *overrides = spec.split("+")
-    env = env | dict(override.split("=", 1) for override in overrides)
+    env = serve.web_env("ws" if base == "asgi" else "http", env)
+    env |= dict(override.split("=", 1) for override in overrides)
     builders = {"ours": serve.http_command, "asgi": serve.ws_command}
     return builders[base](sys.executable, "127.0.0.1", port, env), env
 

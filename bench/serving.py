@@ -185,7 +185,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="processes per server")
     parser.add_argument("--setups", default="ours",
-                        help="ours, asgi, with +VAR=value overrides; the rebuild is added")  # fmt: skip
+                        help="ours, asgi; +VAR=value overrides; the rebuild is added")  # fmt: skip
     parser.add_argument("--endpoints", default=",".join(ENDPOINTS))
     parser.add_argument("--large", type=int, default=5000, help="memories per large user")
     parser.add_argument("--large-users", type=int, default=2)

@@ -46,7 +46,7 @@ def main() -> int:
         subprocess.run([sys.executable, "manage.py", "migrate", "--no-input"], cwd=BASE_DIR,
                        check=True)  # fmt: skip
         processes = {
-            name: serve.spawn(name, cmd, serve.web_env() if name in serve.ROLES else os.environ)
+            name: serve.spawn(name, cmd, serve.web_env(name) if name in serve.ROLES else os.environ)
             for name, cmd in _commands(sys.executable).items()
         }
         _announce()

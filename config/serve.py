@@ -74,9 +74,11 @@ def commands(
     return {role: builders[role](python, host, port[role], env) for role in roles(env)}
 
 
-def web_env(env: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """Each thread keeps a connection checked out of a small pool, as the Docker image does."""
-    return {**env, "DATABASE_POOL": env.get("DATABASE_POOL", "true")}
+def web_env(role: str, env: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """DATABASE_POOL unless set: websockets (ASGI) run each database call on a thread of its
+    own, so only a pool reuses connections; each thread of the HTTP server keeps its own
+    connection instead (CONN_MAX_AGE), measured cheaper than a checkout per request."""
+    return {**env, "DATABASE_POOL": env.get("DATABASE_POOL", "true" if role == "ws" else "false")}
 
 
 # --- supervision (also used by `make dev`) ---------------------------------------
@@ -159,9 +161,8 @@ def main(argv: list[str]) -> int:
     if "--check" in argv:
         return check()
     stopping = stop_requested()
-    env = web_env()
     host = os.environ.get("HOST", "127.0.0.1")
-    processes = {name: spawn(name, cmd, env) for name, cmd in commands(host=host).items()}
+    processes = {role: spawn(role, cmd, web_env(role)) for role, cmd in commands(host=host).items()}
     try:
         return supervise(processes, stopping)
     finally:

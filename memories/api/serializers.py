@@ -1,32 +1,19 @@
 """Input serializers validate and hand `validated_data` to a service; output serializers render."""
 
 import json
-import math
 from typing import Any
 
 from rest_framework import serializers
 
-from accounts.api.serializers import JSONObjectField
-from config.fields import StrictCharField
+from config.api.fields import JSONObjectField, StrictCharField, StrictFloatField
+from config.api.serializers import RejectUnknownFieldsMixin
 from memories.models import MAX_CONTENT_LENGTH, Memory, MemoryCollection, MemoryEvent
-from memories.selectors import memory_collection_render, memory_event_render, memory_render
+from memories.representations import memory_collection_render, memory_event_render, memory_render
 
 METADATA_MAX_BYTES = 16 * 1024
 QUERY_MAX_LENGTH = 2000
 MAX_PAGE_SIZE = 200
 MAX_TOP_K = 100
-
-
-class StrictFloatField(serializers.FloatField):
-    """A finite JSON number (or numeric string); booleans, NaN and infinities are refused."""
-
-    def to_internal_value(self, data: Any) -> float:
-        if isinstance(data, bool):
-            self.fail("invalid")
-        value = super().to_internal_value(data)
-        if not math.isfinite(value):
-            self.fail("invalid")
-        return value
 
 
 class MetadataField(JSONObjectField):
@@ -41,16 +28,6 @@ class MetadataField(JSONObjectField):
         if len(json.dumps(metadata, separators=(",", ":")).encode()) > METADATA_MAX_BYTES:
             self.fail("too_large")
         return metadata
-
-
-class RejectUnknownFieldsMixin:
-    """A misspelt field is an error rather than silently ignored."""
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(self.initial_data) - set(self.fields))  # type: ignore[attr-defined]
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return attrs
 
 
 # --- memories -------------------------------------------------------------------

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import UserOutputSerializer
-from memories.embeddings import EmbeddingError, EmbeddingUnavailable
+from config.api.errors import DomainErrorsMixin
 from memories.models import Memory, MemoryCollection
 from memories.selectors import (
     memory_collection_get,
@@ -22,9 +22,6 @@ from memories.selectors import (
     user_export,
 )
 from memories.services import (
-    MemoryCollectionNameTaken,
-    MemoryDuplicate,
-    MemoryInvalid,
     memory_collection_create,
     memory_collection_delete,
     memory_collection_update,
@@ -34,6 +31,7 @@ from memories.services import (
     memory_update,
 )
 
+from .errors import MEMORY_ERRORS
 from .serializers import (
     MAX_PAGE_SIZE,
     DuplicateMemorySerializer,
@@ -47,18 +45,6 @@ from .serializers import (
     MemorySearchOutputSerializer,
     MemorySearchResultSerializer,
 )
-
-
-class EmbeddingServiceUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The embedding service is unavailable; try again shortly."
-    default_code = "embedding_unavailable"
-
-
-class EmbeddingServiceFailed(exceptions.APIException):
-    status_code = status.HTTP_502_BAD_GATEWAY
-    default_detail = "The embedding service refused the request."
-    default_code = "embedding_failed"
 
 
 class MemoryCursorPagination(CursorPagination):
@@ -90,15 +76,13 @@ def _own_collection(request: Request, data: dict[str, Any]) -> None:
     data["collection"] = collection
 
 
-def _conflict(detail: str, code: str, **extra: str) -> Response:
-    return Response({"detail": detail, "code": code, **extra}, status=status.HTTP_409_CONFLICT)
-
-
 class OwnedViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    DomainErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin, viewsets.GenericViewSet,
 ):  # fmt: skip
     """List, read and delete the caller's own objects; create and change are explicit."""
+
+    domain_errors = MEMORY_ERRORS
 
     # Any id reaches the view, which answers 404 for a malformed one as for another user's.
     lookup_value_regex = "[^/]+"
@@ -109,20 +93,6 @@ class MemoryViewSet(OwnedViewSet):
 
     serializer_class = MemoryOutputSerializer
     pagination_class = MemoryCursorPagination
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, MemoryDuplicate):
-            return _conflict(
-                "You already have this memory.", "duplicate_memory",
-                existing_id=str(exc.existing_id),
-            )  # fmt: skip
-        if isinstance(exc, MemoryInvalid):
-            exc = exceptions.ValidationError({exc.field: [exc.message]})
-        elif isinstance(exc, EmbeddingUnavailable):
-            exc = EmbeddingServiceUnavailable()
-        elif isinstance(exc, EmbeddingError):
-            exc = EmbeddingServiceFailed()
-        return super().handle_exception(exc)
 
     def get_queryset(self) -> Any:
         filters = _validated(MemoryListFilterSerializer, self.request.query_params)
@@ -162,7 +132,7 @@ class MemoryViewSet(OwnedViewSet):
         memory_delete(memory=instance, actor="user")
 
     @extend_schema(responses=MemoryEventOutputSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request: Request, pk: str) -> Response:
         events = memory_history(user=request.user, memory_id=pk)
         if events is None:
@@ -183,11 +153,6 @@ class MemoryCollectionViewSet(OwnedViewSet):
 
     serializer_class = MemoryCollectionOutputSerializer
     pagination_class = None
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, MemoryCollectionNameTaken):
-            return _conflict("You already have a collection of that name.", "duplicate_collection")
-        return super().handle_exception(exc)
 
     def get_queryset(self) -> Any:
         return memory_collection_list(user=self.request.user)

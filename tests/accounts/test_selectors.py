@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.api.serializers import UserOutputSerializer
 from accounts.models import User, UserPreferences
 from accounts.selectors import user_get_by_clerk_id, user_render
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

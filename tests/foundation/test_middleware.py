@@ -4,7 +4,7 @@ import pytest
 from django.contrib import messages
 from django.test import Client
 
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -39,6 +39,7 @@ def test_make_dev_starts_both_web_processes_the_worker_and_beat(monkeypatch):
     assert list(dev._commands("py")) == ["http", "ws", "worker", "beat"]
 
 
-def test_the_web_processes_use_the_pool_unless_told_otherwise():
-    assert serve.web_env({})["DATABASE_POOL"] == "true"
-    assert serve.web_env({"DATABASE_POOL": "false"})["DATABASE_POOL"] == "false"
+def test_websockets_use_the_pool_and_http_threads_their_own_connections_unless_told():
+    assert serve.web_env("ws", {})["DATABASE_POOL"] == "true"
+    assert serve.web_env("http", {})["DATABASE_POOL"] == "false"
+    assert serve.web_env("ws", {"DATABASE_POOL": "false"})["DATABASE_POOL"] == "false"

@@ -9,7 +9,9 @@ import pytest
 
 from memories.models import IngestionJob, Memory, MemoryEvent
 from memories.services import ingestion_jobs_requeue_stale
-from tests.memories.ingestion import Workers, contents, finished, ingest, started_workers
+from tests.support.ingestion import Workers, contents, finished, ingest, started_workers
+
+pytestmark = pytest.mark.slow
 
 ANA = "My name is Ana. I live in Lisbon. I love hiking and I have a dog named Bolt."
 REPLY = "Nice to meet you, Ana! I love hiking too. My name is Companion and I live in the cloud."

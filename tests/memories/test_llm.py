@@ -13,7 +13,7 @@ from memories.llm import (
     Related,
     get_llm,
 )
-from tests.memories.fake_openai import FakeOpenAI, chat_completion, schema_name
+from tests.support.fake_openai import FakeOpenAI, chat_completion, schema_name
 
 
 def _said(*texts: str) -> list[tuple[str, str, str, bool]]:

@@ -1,4 +1,3 @@
-import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -7,16 +6,8 @@ import httpx
 import pytest
 
 from config import serve
-from tests.clerk import SigningKey
-from tests.conftest import BASE_DIR, _subprocess_env, wait_for
-
-SPA = "http://localhost:5173"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.support.clerk import SigningKey
+from tests.support.processes import BASE_DIR, SPA, free_port, subprocess_env, wait_for
 
 
 @dataclass(frozen=True)
@@ -38,16 +29,18 @@ def _answers(url: str) -> bool:
 @pytest.fixture
 def live_servers(transactional_db: None, clerk_keys: SigningKey) -> Iterator[LiveServers]:
     """config/serve.py's commands on the test database, trusting the test Clerk key."""
-    env = serve.web_env(_subprocess_env()) | {
+    env = subprocess_env() | {
         "CLERK_JWT_KEY": clerk_keys.public_pem,
         "CORS_ALLOWED_ORIGINS": SPA,
         "DJANGO_LOG_LEVEL": "WARNING",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "PORT": str(_free_port()),
-        "WS_PORT": str(_free_port()),
+        "PORT": str(free_port()),
+        "WS_PORT": str(free_port()),
     }
+    commands = serve.commands(env=env)
     processes = [
-        subprocess.Popen(cmd, cwd=BASE_DIR, env=env) for cmd in serve.commands(env=env).values()
+        subprocess.Popen(command, cwd=BASE_DIR, env=serve.web_env(role, env))
+        for role, command in commands.items()
     ]
     port = serve.ports(env)
     servers = LiveServers(
