@@ -1,0 +1,163 @@
+"""Reads of conversations and messages, always scoped to one user."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from memories.selectors import _iso
+
+from .models import Conversation, Message
+
+ACTIVE = (Message.Status.PENDING, Message.Status.STREAMING)
+HISTORY_MAX_MESSAGES = 200
+
+
+def _as_uuid(value: uuid.UUID | str) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def conversation_render(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "id": str(conversation.id),
+        "title": conversation.title,
+        "created_at": _iso(conversation.created_at),
+        "updated_at": _iso(conversation.updated_at),
+        "last_activity_at": _iso(conversation.last_activity_at),
+    }
+
+
+def message_render(message: Message) -> dict[str, Any]:
+    """The one JSON shape of a message, used by the API, the live events and the export."""
+    return {
+        "id": str(message.id),
+        "conversation": str(message.conversation_id),
+        "role": message.role,
+        "content": message.content,
+        "status": message.status,
+        "reply_to": str(message.reply_to_id) if message.reply_to_id else None,
+        "client_message_id": message.client_message_id,
+        "recalled_memory_ids": message.recalled_memory_ids,
+        "model": message.model,
+        "usage": message.usage,
+        "error": message.error,
+        "ingestion_job": str(message.ingestion_job_id) if message.ingestion_job_id else None,
+        "created_at": _iso(message.created_at),
+        "updated_at": _iso(message.updated_at),
+        "finished_at": _iso(message.finished_at),
+    }
+
+
+def conversation_list(*, user: User) -> QuerySet[Conversation]:
+    """The user's conversations, most recently active first."""
+    return Conversation.objects.filter(user=user).order_by("-last_activity_at", "-id")
+
+
+def conversation_get(*, user: User, conversation_id: uuid.UUID | str) -> Conversation | None:
+    """The user's conversation; None for another user's, a missing or a malformed id."""
+    pk = _as_uuid(conversation_id)
+    if pk is None:
+        return None
+    return Conversation.objects.filter(user=user, pk=pk).first()
+
+
+def message_list(*, conversation: Conversation) -> QuerySet[Message]:
+    """The conversation's messages, oldest first."""
+    return Message.objects.filter(conversation=conversation).order_by("created_at", "id")
+
+
+def message_get(*, conversation: Conversation, message_id: uuid.UUID | str) -> Message | None:
+    pk = _as_uuid(message_id)
+    if pk is None:
+        return None
+    return Message.objects.filter(conversation=conversation, pk=pk).first()
+
+
+def message_by_client_id(*, conversation: Conversation, client_message_id: str) -> Message | None:
+    return (
+        Message.objects.filter(conversation=conversation, client_message_id=client_message_id)
+        .select_related("reply")
+        .first()
+    )
+
+
+def reply_in_progress(*, conversation: Conversation) -> bool:
+    return Message.objects.filter(conversation=conversation, status__in=ACTIVE).exists()
+
+
+def reply_get(*, message_id: uuid.UUID | str) -> Message | None:
+    """A reply by id, with its conversation and the user message it answers."""
+    pk = _as_uuid(message_id)
+    if pk is None:
+        return None
+    replies = Message.objects.select_related("reply_to", "user")
+    return replies.filter(pk=pk, role=Message.Role.ASSISTANT).first()
+
+
+def reply_history(*, reply: Message, max_characters: int) -> list[dict[str, str]]:
+    """The turns before `reply`, oldest first, as many of the latest as fit in the budget.
+
+    The message it answers always comes in; failed and cancelled replies never do.
+    """
+    earlier = (
+        Message.objects.filter(conversation_id=reply.conversation_id, created_at__lt=reply.created_at)
+        .filter(Q(role=Message.Role.USER) | Q(status=Message.Status.COMPLETED))
+        .order_by("-created_at", "-id")
+        .values_list("role", "content")[:HISTORY_MAX_MESSAGES]
+    )
+    turns: list[dict[str, str]] = []
+    used = 0
+    for role, content in earlier:
+        used += len(content)
+        if turns and used > max_characters:
+            break
+        turns.append({"role": role, "content": content})
+    return turns[::-1]
+
+
+def replies_due(
+    *, unsent_before: datetime.datetime, sent_before: datetime.datetime, silent_since: datetime.datetime
+) -> QuerySet[Message]:
+    """Replies a worker never got or lost: pending and never sent (or sent long ago), or
+    streaming with no sign of life."""
+    pending = Q(status=Message.Status.PENDING)
+    return Message.objects.filter(
+        (pending & Q(enqueued_at__isnull=True, updated_at__lt=unsent_before))
+        | (pending & Q(enqueued_at__lt=sent_before))
+        | Q(status=Message.Status.STREAMING, heartbeat_at__lt=silent_since),
+        role=Message.Role.ASSISTANT,
+    ).order_by("created_at")
+
+
+def conversations_export(*, user: User) -> list[dict[str, Any]]:
+    """The user's conversations, oldest first, each with its messages."""
+    messages: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for message in Message.objects.filter(user=user).order_by("created_at", "id").iterator():
+        messages.setdefault(message.conversation_id, []).append(message_render(message))
+    return [
+        {**conversation_render(conversation), "messages": messages.get(conversation.id, [])}
+        for conversation in Conversation.objects.filter(user=user).order_by("created_at", "id")
+    ]
+
+
+def reply_exchange(*, reply: Message) -> list[dict[str, str]]:
+    """What ingestion gets of an exchange: the companion's turn the user answered (if any),
+    the user's turn and the reply. Earlier user turns were ingested with their own replies."""
+    said = reply.reply_to
+    before = (
+        Message.objects.filter(conversation_id=reply.conversation_id, created_at__lt=said.created_at)
+        .order_by("-created_at", "-id")
+        .values_list("role", "status", "content")
+        .first()
+    )
+    turns = [{"role": said.role, "content": said.content}, {"role": reply.role, "content": reply.content}]
+    if before and before[0] == Message.Role.ASSISTANT and before[1] == Message.Status.COMPLETED:
+        turns.insert(0, {"role": before[0], "content": before[2]})
+    return turns
