@@ -9,7 +9,7 @@ the rest Zipf-distributed. `--corpus text` (the default): texts about each user'
 by the local embedder like the API does, so the HTTP queries are texts from the same distribution.
 `--corpus dense`: unit vectors with topic structure in a low-dimensional subspace, like a dense
 model's; these queries have no text, so HTTP is not measured. Then, for small, medium and large
-users: the `memory_search` selector with each plan forced (where they cross is the threshold),
+users: the `memory_find_similar` selector with each plan forced (where they cross is the threshold),
 the selector as it is (p50/p95, CPU per query, recall@10 against exact numpy search) and
 `POST /api/v1/memories/search` over HTTP on the same queries, in alternating slices, with the
 ratio of their p95s (target: at most 2); then `POST /api/v1/memories`.
@@ -251,7 +251,7 @@ def recall_at_10(user: User, queries: np.ndarray, found: list[list[uuid.UUID]]) 
 @contextmanager
 def plan_forced(plan: str | None) -> Iterator[None]:
     """Force the exact scan or the index whatever the user's size (None: the selector decides)."""
-    from memories import selectors
+    from memories.selectors import search as selectors
 
     threshold = selectors.SEARCH_EXACT_MAX_ROWS
     selectors.SEARCH_EXACT_MAX_ROWS = {"exact": 10**12, "index": 1, None: threshold}[plan]
@@ -282,16 +282,16 @@ def measure_selector(
     user: User, queries: np.ndarray, cpu: CpuMeter
 ) -> tuple[list[float], list[list[uuid.UUID]], float]:
     """Latencies (ms), the ids found for each query, and CPU ms per query."""
-    from memories.selectors import memory_search
+    from memories.selectors import memory_find_similar
 
     account = account_of(user)
     for query in queries[:5]:
-        memory_search(user=account, query_embedding=query, top_k=10)
+        memory_find_similar(user=account, embeddings=[query], top_k=10)
     latencies, found = [], []
     spent = cpu.total(http=False)
     for query in queries:
         started = time.perf_counter()
-        results = memory_search(user=account, query_embedding=query, top_k=10)
+        (results,) = memory_find_similar(user=account, embeddings=[query], top_k=10)
         latencies.append((time.perf_counter() - started) * 1000)
         found.append([memory.id for memory, _ in results])
     cpu_ms = (cpu.total(http=False) - spent) * 1000 / len(queries)

@@ -5,21 +5,18 @@ if their worker dies (settings: acks_late, reject_on_worker_lost, prefetch 1).""
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 import psycopg
-from celery import Task, current_app, shared_task
-from django.conf import settings
+from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
-from kombu.exceptions import KombuError
-from redis.exceptions import RedisError
 
 from accounts.models import User
 
-from . import selectors, services
+from . import queue, selectors, services
 from .embeddings import EmbeddingUnavailable
 from .llm import LLMUnavailable
+from .pipelines import runner
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +35,6 @@ RETRY_POLICY: dict[str, Any] = {
     "retry_jitter": True,
     "max_retries": 5,
 }
-# Publishing from a request must not hang when Redis is down: no reconnection loop, short
-# socket timeouts. The job is saved either way and the sweep sends it later.
-FAIL_FAST_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 1, "socket_timeout": 2}
-BROKER_ERRORS = (KombuError, RedisError, OSError)
 BUSY_RETRY_SECONDS = 5
 
 
@@ -54,32 +47,21 @@ class IngestionJobTask(Task):
 
 
 @shared_task(
-    base=IngestionJobTask, bind=True, acks_late=True, reject_on_worker_lost=True, **RETRY_POLICY
+    name=queue.INGESTION_JOB_RUN,
+    base=IngestionJobTask,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    **RETRY_POLICY,
 )
 def ingestion_job_run(self: Task, job_id: str) -> None:
     try:
-        services.ingestion_job_process(job_id=job_id)
-    except services.IngestionJobBusy:
+        runner.ingestion_job_process(job_id=job_id)
+    except runner.IngestionJobBusy:
         # Never a failure: the holder finishes the job, or the sweep sends it again if it died.
         if self.request.retries < self.max_retries:
             raise self.retry(countdown=BUSY_RETRY_SECONDS) from None
         logger.info("ingestion job %s is still held by another run", job_id)
-
-
-def ingestion_job_send(*, job_id: uuid.UUID | str) -> bool:
-    """Publish a run of the job; False (and a warning) when the broker cannot take it now.
-
-    Not `delay_on_commit`: the caller publishes after commit itself, so that a broker outage
-    is caught here instead of failing the request that saved the job.
-    """
-    options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, **FAIL_FAST_TRANSPORT_OPTIONS}
-    try:
-        with current_app.connection_for_write(transport_options=options) as connection:
-            ingestion_job_run.apply_async(args=[str(job_id)], connection=connection, retry=False)
-    except BROKER_ERRORS as exc:
-        logger.warning("ingestion job %s not sent, the sweep will retry: %s", job_id, exc)
-        return False
-    return True
 
 
 @shared_task(acks_late=True)
@@ -90,7 +72,7 @@ def ingestion_jobs_sweep() -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY_POLICY)
 def consolidate_user(user_id: int) -> dict[str, int]:
     user = User.objects.filter(pk=user_id).first()
-    return services.memory_consolidate(user=user) if user is not None else {}
+    return runner.memory_consolidate(user=user) if user is not None else {}
 
 
 @shared_task(acks_late=True)

@@ -9,7 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from memories.models import IngestionJob
-from memories.selectors import ingestion_job_get, ingestion_job_render
+from memories.representations import ingestion_job_render
+from memories.selectors import ingestion_job_get
 from memories.services import ingestion_job_create
 
 from .serializers import RejectUnknownFieldsMixin, StrictCharField

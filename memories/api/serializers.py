@@ -9,7 +9,7 @@ from rest_framework import serializers
 from accounts.api.serializers import JSONObjectField
 from config.fields import StrictCharField
 from memories.models import MAX_CONTENT_LENGTH, Memory, MemoryCollection, MemoryEvent
-from memories.selectors import memory_collection_render, memory_event_render, memory_render
+from memories.representations import memory_collection_render, memory_event_render, memory_render
 
 METADATA_MAX_BYTES = 16 * 1024
 QUERY_MAX_LENGTH = 2000

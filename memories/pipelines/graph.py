@@ -1,6 +1,6 @@
 """The two graphs and how they run.
 
-Ingestion is checkpointed in PostgreSQL (LangGraph's PostgresSaver) under thread id = job id,
+Ingestion is checkpointed in PostgreSQL (`memories.checkpoints`) under thread id = job id,
 after every step: a run that dies part-way resumes from the last finished step instead of
 asking the model again. Only one process runs a given job at a time (a session advisory lock,
 released by PostgreSQL if the process dies), and the job's checkpoints are deleted when it
@@ -9,29 +9,21 @@ finishes. Consolidation needs no checkpoints: each of its steps is idempotent by
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import psycopg
-from django.db import connection
 from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.graph import END, START, StateGraph
-from psycopg.conninfo import make_conninfo
-from psycopg.rows import dict_row
 
 from accounts.models import User
+from memories.checkpoints import checkpointer
 from memories.llm import LLMProvider
 from memories.models import IngestionJob
 
 from . import nodes
 from .state import ConsolidationContext, ConsolidationState, IngestionContext, IngestionState
-
-_SETUP_LOCK_KEY = "memories.pipelines.checkpoint_setup"
-_setup_lock = threading.Lock()
-_setup_done = False
 
 
 def _build(state: type, context: type, steps: list[Any]) -> StateGraph:
@@ -52,35 +44,6 @@ CONSOLIDATION = _build(
     ConsolidationContext,
     [nodes.promote, nodes.expire, nodes.merge, nodes.decay],
 ).compile()
-
-
-def _conninfo() -> str:
-    """Django's connection settings for the default database, as a libpq string."""
-    params = connection.get_connection_params()
-    return make_conninfo(**{k: v for k, v in params.items() if isinstance(v, str | int)})
-
-
-def _setup_once(conn: psycopg.Connection) -> None:
-    """Create or migrate the checkpoint tables, once per process and one process at a time."""
-    global _setup_done
-    with _setup_lock:
-        if _setup_done:
-            return
-        conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [_SETUP_LOCK_KEY])
-        try:
-            PostgresSaver(conn).setup()
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [_SETUP_LOCK_KEY])
-        _setup_done = True
-
-
-@contextmanager
-def _checkpointer() -> Iterator[PostgresSaver]:
-    with psycopg.connect(
-        _conninfo(), autocommit=True, prepare_threshold=0, row_factory=dict_row
-    ) as conn:
-        _setup_once(conn)
-        yield PostgresSaver(conn)
 
 
 class IngestionSession:
@@ -110,7 +73,7 @@ class IngestionSession:
 @contextmanager
 def ingestion_session(*, job_id: uuid.UUID | str) -> Iterator[IngestionSession | None]:
     """A session for the job, or None while another process holds it."""
-    with _checkpointer() as saver:
+    with checkpointer() as saver:
         lock_key = f"memories.ingestion_job.{job_id}"
         row = saver.conn.execute(
             "SELECT pg_try_advisory_lock(hashtextextended(%s, 0)) AS locked", [lock_key]
@@ -122,11 +85,6 @@ def ingestion_session(*, job_id: uuid.UUID | str) -> Iterator[IngestionSession |
             yield IngestionSession(saver, str(job_id))
         finally:
             saver.conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [lock_key])
-
-
-def ingestion_checkpoints_delete(*, job_id: uuid.UUID | str) -> None:
-    with _checkpointer() as saver:
-        saver.delete_thread(str(job_id))
 
 
 def consolidation_run(*, user: User) -> dict[str, int]:

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from memories.embeddings import embed_text
 from memories.models import Memory, MemoryEvent
-from memories.services import memory_consolidate, memory_create
+from memories.pipelines.runner import memory_consolidate
+from memories.services import memory_create
 from memories.tasks import consolidate_user
 
 pytestmark = pytest.mark.django_db

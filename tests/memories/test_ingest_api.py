@@ -26,7 +26,7 @@ def sent(monkeypatch) -> list[str]:
     """Job ids handed to the broker (the sending itself is tested with a real worker)."""
     ids: list[str] = []
     monkeypatch.setattr(
-        "memories.tasks.ingestion_job_send", lambda *, job_id: ids.append(str(job_id)) or True
+        "memories.queue.task_send", lambda *, name, args: ids.append(args[0]) or True
     )
     return ids
 

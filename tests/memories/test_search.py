@@ -5,10 +5,10 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from memories import selectors
 from memories.embeddings import embed_text
 from memories.models import Memory, MemoryVector
-from memories.selectors import memory_find_similar, memory_search
+from memories.selectors import memory_find_similar
+from memories.selectors import search as plans
 from memories.services import (
     memory_collection_create,
     memory_collection_delete,
@@ -160,19 +160,19 @@ def test_both_plans_find_the_exact_neighbours_of_one_user_only(user, other_user,
     query /= np.linalg.norm(query)
     expected = [mine[i].id for i in _exact_top(vectors[:200], query, 10)]
     for threshold in (10_000, 50):  # 200 rows: the exact scan, then the index
-        monkeypatch.setattr(selectors, "SEARCH_EXACT_MAX_ROWS", threshold)
-        results = memory_search(user=user, query_embedding=query, top_k=10)
+        monkeypatch.setattr(plans, "SEARCH_EXACT_MAX_ROWS", threshold)
+        (results,) = memory_find_similar(user=user, embeddings=[query], top_k=10)
         assert [m.id for m, _ in results] == expected
         assert [s for _, s in results] == sorted((s for _, s in results), reverse=True)
 
 
 def _plan(user, *, use_index):
-    candidates = selectors._search_candidates(user=user, tiers=None, collection=None)
-    vector = selectors._vector_text(np.ones(1536) / np.sqrt(1536))
+    candidates = plans._search_candidates(user=user, tiers=None, collection=None)
+    vector = plans._vector_text(np.ones(1536) / np.sqrt(1536))
     with transaction.atomic():
         if use_index:
-            selectors._set_index_scan(10)
-        return selectors._ranking(candidates, vector, use_index=use_index)[:10].explain()
+            plans._set_index_scan(10)
+        return plans._ranking(candidates, vector, use_index=use_index)[:10].explain()
 
 
 def test_large_users_take_the_hnsw_index_and_small_users_an_exact_scan(user):
@@ -185,11 +185,11 @@ def test_large_users_take_the_hnsw_index_and_small_users_an_exact_scan(user):
 
 def test_the_size_check_is_bounded(user, monkeypatch):
     _bulk(user, _clustered(np.random.default_rng(5), 30))
-    candidates = selectors._search_candidates(user=user, tiers=None, collection=None)
-    assert selectors._has_at_least(candidates, 30)
-    assert not selectors._has_at_least(candidates, 31)
+    candidates = plans._search_candidates(user=user, tiers=None, collection=None)
+    assert plans._has_at_least(candidates, 30)
+    assert not plans._has_at_least(candidates, 31)
     with CaptureQueriesContext(connection) as queries:
-        selectors._has_at_least(candidates, 30)
+        plans._has_at_least(candidates, 30)
     assert "LIMIT 1 OFFSET 29" in queries[0]["sql"]
 
 
@@ -205,12 +205,12 @@ def test_find_similar_answers_each_embedding(user):
 
 @pytest.mark.parametrize("plan", ["exact", "index"])
 def test_recall_counts_what_the_selector_finds_on_either_plan(user, other_user, plan, monkeypatch):
-    monkeypatch.setattr(selectors, "SEARCH_EXACT_MAX_ROWS", 10**6 if plan == "exact" else 1)
+    monkeypatch.setattr(plans, "SEARCH_EXACT_MAX_ROWS", 10**6 if plan == "exact" else 1)
     for content in FACTS:
         memory_create(user=user, content=content)
         memory_create(user=other_user, content=content)
     query = "hiking trip in the Andes mountains"
-    expected = memory_search(user=user, query_embedding=embed_text(query), top_k=3)
+    (expected,) = memory_find_similar(user=user, embeddings=[embed_text(query)], top_k=3)
     recalled = memory_recall(user=user, query=query, top_k=3)
     assert [(m.id, round(s, 6)) for m, s in recalled] == [(m.id, round(s, 6)) for m, s in expected]
     assert all(m.access_count == 1 and m.last_accessed_at is not None for m, _ in recalled)
@@ -224,7 +224,7 @@ def test_recall_counts_what_the_selector_finds_on_either_plan(user, other_user, 
 
 def test_a_query_embedding_of_the_wrong_size_is_refused(user):
     with pytest.raises(ValueError, match="1536"):
-        memory_search(user=user, query_embedding=[1.0, 0.0], top_k=3)
+        memory_find_similar(user=user, embeddings=[[1.0, 0.0]], top_k=3)
 
 
 # --- the search table, kept by a trigger ------------------------------------------

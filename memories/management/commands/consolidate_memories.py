@@ -4,8 +4,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
+from memories.pipelines.runner import memory_consolidate
 from memories.selectors import consolidation_user_ids
-from memories.services import memory_consolidate
 
 
 class Command(BaseCommand):

@@ -1,13 +1,11 @@
-"""What the `openai` provider is asked. The answers' shapes are the pydantic models in llm.py."""
+"""What the `openai` provider is asked. The answers' shapes are the pydantic models in schema.py."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from memories.llm import Candidate, Message, Related
+from .schema import Candidate, Message, Related
 
 EXTRACTION_SYSTEM = """\
 You maintain the long-term memory of an AI companion about one person, "the user".

@@ -1,0 +1,78 @@
+"""The one JSON shape of each object, used by the API, the live events and the export.
+
+The API's output serializers only document these shapes; tests/memories/test_representations.py
+checks that the two agree.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from .models import IngestionJob, Memory, MemoryCollection, MemoryEvent
+
+
+def _iso(value: datetime.datetime | None) -> str | None:
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def memory_render(memory: Memory) -> dict[str, Any]:
+    """The one JSON shape of a memory, used by the API and by live events."""
+    return {
+        "id": str(memory.id),
+        "content": memory.content,
+        "tier": memory.tier,
+        "importance": memory.importance,
+        "collection": str(memory.collection_id) if memory.collection_id else None,
+        "metadata": memory.metadata,
+        "source": memory.source,
+        "embedding_model": memory.embedding_model,
+        "access_count": memory.access_count,
+        "last_accessed_at": _iso(memory.last_accessed_at),
+        "expires_at": _iso(memory.expires_at),
+        "created_at": _iso(memory.created_at),
+        "updated_at": _iso(memory.updated_at),
+    }
+
+
+def memory_event_render(event: MemoryEvent) -> dict[str, Any]:
+    """The one JSON shape of a history entry, used by the history endpoint and the export."""
+    return {
+        "id": event.id,
+        "memory_id": str(event.memory_id),
+        "event": event.event,
+        "old_content": event.old_content,
+        "new_content": event.new_content,
+        "actor": event.actor,
+        "job": str(event.job_id) if event.job_id else None,
+        "created_at": _iso(event.created_at),
+    }
+
+
+def memory_collection_render(collection: MemoryCollection) -> dict[str, Any]:
+    return {
+        "id": str(collection.id),
+        "name": collection.name,
+        "description": collection.description,
+        "created_at": _iso(collection.created_at),
+        "updated_at": _iso(collection.updated_at),
+    }
+
+
+def ingestion_job_render(job: IngestionJob) -> dict[str, Any]:
+    """The one JSON shape of a job, used by the API and by live events."""
+    return {
+        "id": str(job.id),
+        "status": job.status,
+        "idempotency_key": job.idempotency_key,
+        "result": job.result,
+        "error": job.error,
+        "attempts": job.attempts,
+        "created_at": _iso(job.created_at),
+        "updated_at": _iso(job.updated_at),
+        "started_at": _iso(job.started_at),
+        "finished_at": _iso(job.finished_at),
+    }

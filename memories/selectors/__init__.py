@@ -1,0 +1,45 @@
+"""Reads of memories, collections, history and jobs, always scoped to one user."""
+
+from .collections import (
+    memory_collection_get,
+    memory_collection_list,
+    memory_collection_name_taken,
+)
+from .consolidation import (
+    consolidation_user_ids,
+    memory_due_for_decay,
+    memory_due_for_promotion,
+    memory_due_to_expire,
+    memory_near_duplicates,
+)
+from .export import user_export
+from .ingestion import ingestion_job_get
+from .memories import memory_get, memory_history, memory_list
+from .search import (
+    SEARCH_EXACT_MAX_ROWS,
+    SearchResult,
+    memory_find_related,
+    memory_find_similar,
+    memory_ranking,
+)
+
+__all__ = [
+    "SEARCH_EXACT_MAX_ROWS",
+    "SearchResult",
+    "consolidation_user_ids",
+    "ingestion_job_get",
+    "memory_collection_get",
+    "memory_collection_list",
+    "memory_collection_name_taken",
+    "memory_due_for_decay",
+    "memory_due_for_promotion",
+    "memory_due_to_expire",
+    "memory_find_related",
+    "memory_find_similar",
+    "memory_get",
+    "memory_history",
+    "memory_list",
+    "memory_near_duplicates",
+    "memory_ranking",
+    "user_export",
+]

@@ -1,0 +1,53 @@
+"""Reads of memories and their history, always scoped to one user."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from memories.models import Memory, MemoryCollection, MemoryEvent
+
+from .lookup import as_uuid
+
+
+def memory_list(
+    *,
+    user: User,
+    tier: str | None = None,
+    collection: MemoryCollection | None = None,
+    created_after: datetime.datetime | None = None,
+    created_before: datetime.datetime | None = None,
+) -> QuerySet[Memory]:
+    """The user's memories, newest first, without their embeddings."""
+    memories = Memory.objects.filter(user=user).defer("embedding")
+    if tier:
+        memories = memories.filter(tier=tier)
+    if collection is not None:
+        memories = memories.filter(collection=collection)
+    if created_after is not None:
+        memories = memories.filter(created_at__gt=created_after)
+    if created_before is not None:
+        memories = memories.filter(created_at__lt=created_before)
+    return memories.order_by("-created_at", "-id")
+
+
+def memory_get(*, user: User, memory_id: uuid.UUID | str) -> Memory | None:
+    """The user's memory with this id; None for another user's, a missing or a malformed id."""
+    pk = as_uuid(memory_id)
+    if pk is None:
+        return None
+    return Memory.objects.filter(user=user, pk=pk).first()
+
+
+def memory_history(*, user: User, memory_id: uuid.UUID | str) -> list[MemoryEvent] | None:
+    """The memory's events, oldest first; they outlive the memory. None if the user has neither."""
+    pk = as_uuid(memory_id)
+    if pk is None:
+        return None
+    events = list(MemoryEvent.objects.filter(user=user, memory_id=pk).order_by("created_at", "id"))
+    if not events and not Memory.objects.filter(user=user, pk=pk).exists():
+        return None
+    return events

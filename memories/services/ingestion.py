@@ -1,0 +1,228 @@
+"""The ingestion job's lifecycle: created, sent to the workers, started, applied or failed, and
+sent again when the workers never got it or lost it. The pipeline itself runs in
+`memories.pipelines.runner`."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from memories import events, queue
+from memories.checkpoints import ingestion_checkpoints_delete
+from memories.llm import SINGLE_VALUED_SLOTS, Candidate, Decision
+from memories.models import IngestionJob, Memory, MemoryEvent
+from memories.representations import ingestion_job_render
+
+from .memories import MemoryDuplicate, content_hash, memory_create, memory_delete, memory_update
+
+PIPELINE = MemoryEvent.Actor.PIPELINE
+RESULT_KEYS = ("added", "updated", "deleted", "unchanged")
+JOB_ERROR_MAX_LENGTH = 2000
+
+
+def _job_publish(job: IngestionJob) -> None:
+    events.publish(
+        user_id=job.user_id,
+        event_type="ingestion_job.updated",
+        data={"job": ingestion_job_render(job)},
+    )
+
+
+def ingestion_job_create(
+    *, user: User, messages: Sequence[dict[str, str]], idempotency_key: str | None = None
+) -> tuple[IngestionJob, bool]:
+    """A queued job for the conversation, sent to the workers once committed.
+
+    The same `idempotency_key` from the same user gives back the job it first created
+    (and False): a retried request never ingests twice.
+    """
+    if idempotency_key is not None:
+        existing = IngestionJob.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            job = IngestionJob.objects.create(
+                user=user, messages=list(messages), idempotency_key=idempotency_key
+            )
+            transaction.on_commit(lambda: ingestion_job_enqueue(job_id=job.id))
+    except IntegrityError:  # the same key, created concurrently
+        return IngestionJob.objects.get(user=user, idempotency_key=idempotency_key), False
+    return job, True
+
+
+def ingestion_job_enqueue(*, job_id: uuid.UUID) -> bool:
+    """Send the job to the workers, failing fast when the broker is down (the sweep retries)."""
+    if not queue.task_send(name=queue.INGESTION_JOB_RUN, args=[str(job_id)]):
+        return False
+    IngestionJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
+    return True
+
+
+@transaction.atomic
+def ingestion_job_start(*, job_id: uuid.UUID | str) -> IngestionJob | None:
+    """Mark the job running and count the attempt; None when it has finished or is gone."""
+    job = IngestionJob.objects.select_for_update().filter(pk=job_id).first()
+    if job is None or job.status in (IngestionJob.Status.SUCCEEDED, IngestionJob.Status.FAILED):
+        return None
+    was_running = job.status == IngestionJob.Status.RUNNING
+    job.status = IngestionJob.Status.RUNNING
+    job.attempts += 1
+    job.started_at = job.started_at or timezone.now()
+    job.save(update_fields=["status", "attempts", "started_at", "updated_at"])
+    if not was_running:
+        _job_publish(job)
+    return job
+
+
+def ingestion_job_fail(*, job_id: uuid.UUID | str, error: str) -> None:
+    """Record why the job failed and drop its checkpoints; a finished job stays as it is."""
+    with transaction.atomic():
+        job = IngestionJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status in (IngestionJob.Status.SUCCEEDED, IngestionJob.Status.FAILED):
+            return
+        job.status = IngestionJob.Status.FAILED
+        job.error = error[:JOB_ERROR_MAX_LENGTH]
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+        _job_publish(job)
+    ingestion_checkpoints_delete(job_id=job_id)
+
+
+def _slot_metadata(candidate: Candidate) -> dict[str, Any]:
+    return {
+        "slot": candidate.slot,
+        "value": candidate.value,
+        "detail": candidate.detail,
+        "key": candidate.key,
+    }
+
+
+def _store(
+    *, job: IngestionJob, candidate: Candidate, embedding: Sequence[float], replaced: list[Memory]
+) -> dict[str, int]:
+    """Add the candidate; for a one-value slot, whatever else holds that slot goes first."""
+    deleted = 0
+    if candidate.slot in SINGLE_VALUED_SLOTS:
+        holders = Memory.objects.filter(user_id=job.user_id, metadata__key=candidate.key)
+        if any(m.content_hash == content_hash(candidate.content) for m in holders):
+            return {"unchanged": 1}
+        for memory in holders:
+            memory_delete(memory=memory, actor=PIPELINE, job=job)
+            replaced.append(memory)
+            deleted += 1
+    metadata = _slot_metadata(candidate)
+    if replaced:
+        metadata["replaces"] = [str(memory.pk) for memory in replaced]
+    try:
+        memory_create(
+            user=job.user, content=candidate.content, tier=candidate.tier,
+            importance=candidate.importance, metadata=metadata,
+            source=Memory.Source.INGESTION, actor=PIPELINE, job=job, embedding=embedding,
+        )  # fmt: skip
+    except MemoryDuplicate:
+        return {"deleted": deleted, "unchanged": 1}
+    return {"deleted": deleted, "added": 1}
+
+
+def _refine(
+    *, job: IngestionJob, memory: Memory, candidate: Candidate, embedding: Sequence[float]
+) -> dict[str, int]:
+    if memory.content_hash == content_hash(candidate.content):
+        return {"unchanged": 1}
+    try:
+        memory_update(
+            memory=memory, actor=PIPELINE, job=job, embedding=embedding,
+            content=candidate.content, metadata={**memory.metadata, **_slot_metadata(candidate)},
+            importance=max(memory.importance, candidate.importance),
+        )  # fmt: skip
+    except MemoryDuplicate:
+        return {"unchanged": 1}
+    return {"updated": 1}
+
+
+def _apply_decision(
+    *, job: IngestionJob, candidate: Candidate, embedding: Sequence[float], decision: Decision
+) -> dict[str, int]:
+    if decision.action == "NOOP":
+        return {"unchanged": 1}
+    targets = list(
+        Memory.objects.select_for_update().filter(user_id=job.user_id, pk__in=decision.target_ids)
+    )
+    if decision.action == "UPDATE" and targets:
+        return _refine(job=job, memory=targets[0], candidate=candidate, embedding=embedding)
+    replaced = targets if decision.action == "DELETE" else []
+    for memory in replaced:
+        memory_delete(memory=memory, actor=PIPELINE, job=job)
+    if candidate.negated:
+        return {"deleted": len(replaced)} if replaced else {"unchanged": 1}
+    outcome = _store(job=job, candidate=candidate, embedding=embedding, replaced=list(replaced))
+    return {**outcome, "deleted": outcome.get("deleted", 0) + len(replaced)}
+
+
+@transaction.atomic
+def ingestion_job_apply(
+    *,
+    job: IngestionJob,
+    candidates: Sequence[Candidate],
+    embeddings: Sequence[Sequence[float]],
+    decisions: Sequence[Decision],
+) -> dict[str, int]:
+    """Apply the decisions and finish the job, in one transaction with history rows.
+
+    Safe to repeat: the result is recorded in the same transaction, and a job that is no longer
+    running gives back what it recorded. A contradiction deletes the old memory and adds the new
+    one together; a one-value slot never ends up with two current memories.
+    """
+    locked = IngestionJob.objects.select_for_update().get(pk=job.pk)
+    if locked.status != IngestionJob.Status.RUNNING:
+        return locked.result
+    # One apply at a time per user, so that two jobs cannot both fill a one-value slot.
+    list(User.objects.select_for_update().filter(pk=locked.user_id).values_list("pk"))
+    counts = dict.fromkeys(RESULT_KEYS, 0)
+    for candidate, embedding, decision in zip(candidates, embeddings, decisions, strict=True):
+        outcome = _apply_decision(
+            job=locked, candidate=candidate, embedding=embedding, decision=decision
+        )
+        for key, count in outcome.items():
+            counts[key] += count
+    locked.status = IngestionJob.Status.SUCCEEDED
+    locked.result, locked.error, locked.finished_at = counts, "", timezone.now()
+    locked.save(update_fields=["status", "result", "error", "finished_at", "updated_at"])
+    _job_publish(locked)
+    return counts
+
+
+def ingestion_jobs_requeue_stale(*, now: datetime.datetime | None = None) -> int:
+    """Send again the jobs the workers never got or lost; returns how many were sent.
+
+    That is: queued jobs whose send failed (the broker was down), queued jobs sent long ago
+    (the broker lost the message), and running jobs untouched for longer than any run may take
+    (the worker died). A job is failed after INGESTION_MAX_ATTEMPTS.
+    """
+    now = now or timezone.now()
+    long_ago = now - datetime.timedelta(seconds=settings.INGESTION_REQUEUE_AFTER_SECONDS)
+    unsent_since = now - datetime.timedelta(seconds=settings.INGESTION_UNSENT_GRACE_SECONDS)
+    queued = Q(status=IngestionJob.Status.QUEUED)
+    stale = IngestionJob.objects.filter(
+        (queued & Q(enqueued_at__isnull=True, created_at__lt=unsent_since))
+        | (queued & Q(enqueued_at__lt=long_ago))
+        | Q(status=IngestionJob.Status.RUNNING, updated_at__lt=long_ago, enqueued_at__lt=long_ago)
+    ).order_by("created_at")
+    sent = 0
+    for job_id, attempts in stale.values_list("pk", "attempts")[: settings.INGESTION_SWEEP_BATCH]:
+        if attempts >= settings.INGESTION_MAX_ATTEMPTS:
+            ingestion_job_fail(job_id=job_id, error=f"gave up after {attempts} attempts")
+        elif ingestion_job_enqueue(job_id=job_id):
+            sent += 1
+        else:
+            break  # the broker is still down; the next sweep tries again
+    return sent
