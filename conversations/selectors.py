@@ -9,50 +9,13 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from memories.selectors import _iso
+from memories.selectors.lookup import as_uuid
 
 from .models import Conversation, Message
+from .representations import conversation_render, message_render
 
 ACTIVE = (Message.Status.PENDING, Message.Status.STREAMING)
 HISTORY_MAX_MESSAGES = 200
-
-
-def _as_uuid(value: uuid.UUID | str) -> uuid.UUID | None:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
-def conversation_render(conversation: Conversation) -> dict[str, Any]:
-    return {
-        "id": str(conversation.id),
-        "title": conversation.title,
-        "created_at": _iso(conversation.created_at),
-        "updated_at": _iso(conversation.updated_at),
-        "last_activity_at": _iso(conversation.last_activity_at),
-    }
-
-
-def message_render(message: Message) -> dict[str, Any]:
-    """The one JSON shape of a message, used by the API, the live events and the export."""
-    return {
-        "id": str(message.id),
-        "conversation": str(message.conversation_id),
-        "role": message.role,
-        "content": message.content,
-        "status": message.status,
-        "reply_to": str(message.reply_to_id) if message.reply_to_id else None,
-        "client_message_id": message.client_message_id,
-        "recalled_memory_ids": message.recalled_memory_ids,
-        "model": message.model,
-        "usage": message.usage,
-        "error": message.error,
-        "ingestion_job": str(message.ingestion_job_id) if message.ingestion_job_id else None,
-        "created_at": _iso(message.created_at),
-        "updated_at": _iso(message.updated_at),
-        "finished_at": _iso(message.finished_at),
-    }
 
 
 def conversation_list(*, user: User) -> QuerySet[Conversation]:
@@ -62,7 +25,7 @@ def conversation_list(*, user: User) -> QuerySet[Conversation]:
 
 def conversation_get(*, user: User, conversation_id: uuid.UUID | str) -> Conversation | None:
     """The user's conversation; None for another user's, a missing or a malformed id."""
-    pk = _as_uuid(conversation_id)
+    pk = as_uuid(conversation_id)
     if pk is None:
         return None
     return Conversation.objects.filter(user=user, pk=pk).first()
@@ -74,7 +37,7 @@ def message_list(*, conversation: Conversation) -> QuerySet[Message]:
 
 
 def message_get(*, conversation: Conversation, message_id: uuid.UUID | str) -> Message | None:
-    pk = _as_uuid(message_id)
+    pk = as_uuid(message_id)
     if pk is None:
         return None
     return Message.objects.filter(conversation=conversation, pk=pk).first()
@@ -94,7 +57,7 @@ def reply_in_progress(*, conversation: Conversation) -> bool:
 
 def reply_get(*, message_id: uuid.UUID | str) -> Message | None:
     """A reply by id, with its conversation and the user message it answers."""
-    pk = _as_uuid(message_id)
+    pk = as_uuid(message_id)
     if pk is None:
         return None
     replies = Message.objects.select_related("reply_to", "user")
@@ -107,7 +70,9 @@ def reply_history(*, reply: Message, max_characters: int) -> list[dict[str, str]
     The message it answers always comes in; failed and cancelled replies never do.
     """
     earlier = (
-        Message.objects.filter(conversation_id=reply.conversation_id, created_at__lt=reply.created_at)
+        Message.objects.filter(
+            conversation_id=reply.conversation_id, created_at__lt=reply.created_at
+        )
         .filter(Q(role=Message.Role.USER) | Q(status=Message.Status.COMPLETED))
         .order_by("-created_at", "-id")
         .values_list("role", "content")[:HISTORY_MAX_MESSAGES]
@@ -123,7 +88,10 @@ def reply_history(*, reply: Message, max_characters: int) -> list[dict[str, str]
 
 
 def replies_due(
-    *, unsent_before: datetime.datetime, sent_before: datetime.datetime, silent_since: datetime.datetime
+    *,
+    unsent_before: datetime.datetime,
+    sent_before: datetime.datetime,
+    silent_since: datetime.datetime,
 ) -> QuerySet[Message]:
     """Replies a worker never got or lost: pending and never sent (or sent long ago), or
     streaming with no sign of life."""
@@ -152,12 +120,17 @@ def reply_exchange(*, reply: Message) -> list[dict[str, str]]:
     the user's turn and the reply. Earlier user turns were ingested with their own replies."""
     said = reply.reply_to
     before = (
-        Message.objects.filter(conversation_id=reply.conversation_id, created_at__lt=said.created_at)
+        Message.objects.filter(
+            conversation_id=reply.conversation_id, created_at__lt=said.created_at
+        )
         .order_by("-created_at", "-id")
         .values_list("role", "status", "content")
         .first()
     )
-    turns = [{"role": said.role, "content": said.content}, {"role": reply.role, "content": reply.content}]
+    turns = [
+        {"role": said.role, "content": said.content},
+        {"role": reply.role, "content": reply.content},
+    ]
     if before and before[0] == Message.Role.ASSISTANT and before[1] == Message.Status.COMPLETED:
         turns.insert(0, {"role": before[0], "content": before[2]})
     return turns

@@ -36,7 +36,7 @@ def second_person(fact: str) -> str:
             return pattern.sub(words, fact, count=1)
     verb = _USER_VERB.match(fact)
     if verb:
-        return f"you {_verb_base(verb.group(1), verb.group(2))}{fact[verb.end():]}"
+        return f"you {_verb_base(verb.group(1), verb.group(2))}{fact[verb.end() :]}"
     return f"you told me: {fact}"
 
 

@@ -7,71 +7,182 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('memories', '0006_vector_index_ef_construction'),
+        ("memories", "0006_vector_index_ef_construction"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Conversation',
+            name="Conversation",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('title', models.CharField(blank=True, default='', max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('last_activity_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("title", models.CharField(blank=True, default="", max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("last_activity_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conversations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-last_activity_at', '-id'],
+                "ordering": ["-last_activity_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('role', models.CharField(choices=[('user', 'User'), ('assistant', 'Assistant')], max_length=16)),
-                ('content', models.TextField(blank=True, default='')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('streaming', 'Streaming'), ('completed', 'Completed'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='completed', max_length=16)),
-                ('recalled_memory_ids', models.JSONField(blank=True, default=list)),
-                ('model', models.CharField(blank=True, default='', max_length=100)),
-                ('usage', models.JSONField(blank=True, help_text='Token usage, when the model told.', null=True)),
-                ('error', models.TextField(blank=True, default='')),
-                ('client_message_id', models.CharField(blank=True, max_length=200, null=True)),
-                ('attempts', models.PositiveIntegerField(default=0, help_text='Runs of the reply since it was sent (or retried).')),
-                ('run_id', models.UUIDField(blank=True, help_text='The run streaming the reply; only it may write it.', null=True)),
-                ('enqueued_at', models.DateTimeField(blank=True, help_text='Last handed to the broker; empty while that failed.', null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, help_text='Last sign of life of the run streaming the reply.', null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='conversations.conversation')),
-                ('ingestion_job', models.ForeignKey(blank=True, help_text='For a user message: the job that turned it into memories.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='chat_messages', to='memories.ingestionjob')),
-                ('reply_to', models.OneToOneField(blank=True, help_text='For a reply: the user message it answers (one reply per user message).', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reply', to='conversations.message')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chat_messages', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("user", "User"), ("assistant", "Assistant")], max_length=16
+                    ),
+                ),
+                ("content", models.TextField(blank=True, default="")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("streaming", "Streaming"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="completed",
+                        max_length=16,
+                    ),
+                ),
+                ("recalled_memory_ids", models.JSONField(blank=True, default=list)),
+                ("model", models.CharField(blank=True, default="", max_length=100)),
+                (
+                    "usage",
+                    models.JSONField(
+                        blank=True, help_text="Token usage, when the model told.", null=True
+                    ),
+                ),
+                ("error", models.TextField(blank=True, default="")),
+                ("client_message_id", models.CharField(blank=True, max_length=200, null=True)),
+                (
+                    "attempts",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Runs of the reply since it was sent (or retried)."
+                    ),
+                ),
+                (
+                    "run_id",
+                    models.UUIDField(
+                        blank=True,
+                        help_text="The run streaming the reply; only it may write it.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "enqueued_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Last handed to the broker; empty while that failed.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "heartbeat_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Last sign of life of the run streaming the reply.",
+                        null=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="conversations.conversation",
+                    ),
+                ),
+                (
+                    "ingestion_job",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For a user message: the job that turned it into memories.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="chat_messages",
+                        to="memories.ingestionjob",
+                    ),
+                ),
+                (
+                    "reply_to",
+                    models.OneToOneField(
+                        blank=True,
+                        help_text="For a reply: the user message it answers (one reply per user message).",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reply",
+                        to="conversations.message",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chat_messages",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['user', '-last_activity_at', '-id'], name='conversations_user_active_idx'),
+            model_name="conversation",
+            index=models.Index(
+                fields=["user", "-last_activity_at", "-id"], name="conversations_user_active_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['conversation', 'created_at', 'id'], name='conversations_msg_order_idx'),
+            model_name="message",
+            index=models.Index(
+                fields=["conversation", "created_at", "id"], name="conversations_msg_order_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(condition=models.Q(('status__in', ['pending', 'streaming'])), fields=['conversation'], name='conversations_msg_active_idx'),
+            model_name="message",
+            index=models.Index(
+                condition=models.Q(("status__in", ["pending", "streaming"])),
+                fields=["conversation"],
+                name="conversations_msg_active_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(condition=models.Q(('client_message_id__isnull', False)), fields=('conversation', 'client_message_id'), name='conversations_message_client_id_unique'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("client_message_id__isnull", False)),
+                fields=("conversation", "client_message_id"),
+                name="conversations_message_client_id_unique",
+            ),
         ),
     ]

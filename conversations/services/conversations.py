@@ -9,7 +9,8 @@ from accounts.models import User
 from memories.events import publish
 
 from ..models import MAX_TITLE_LENGTH, Conversation, Message
-from ..selectors import ACTIVE, message_by_client_id, message_render, reply_in_progress
+from ..representations import message_render
+from ..selectors import ACTIVE, message_by_client_id, reply_in_progress
 
 TITLE_FROM_MESSAGE_LENGTH = 80
 

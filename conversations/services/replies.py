@@ -42,9 +42,15 @@ def reply_start(*, message_id: uuid.UUID | str) -> Message | None:
         return None
     if reply.status == Message.Status.STREAMING and _fresh(reply, now):
         return None
-    reply.status, reply.run_id, reply.attempts = Message.Status.STREAMING, uuid.uuid4(), reply.attempts + 1
+    reply.status, reply.run_id, reply.attempts = (
+        Message.Status.STREAMING,
+        uuid.uuid4(),
+        reply.attempts + 1,
+    )
     reply.content, reply.heartbeat_at = "", now
-    reply.save(update_fields=["status", "run_id", "attempts", "content", "heartbeat_at", "updated_at"])
+    reply.save(
+        update_fields=["status", "run_id", "attempts", "content", "heartbeat_at", "updated_at"]
+    )
     return reply
 
 
@@ -70,9 +76,9 @@ def reply_delta(*, reply: Message, index: int, text: str) -> None:
 
 def reply_stopped(*, reply: Message, content: str) -> None:
     """Keep what a cancelled run had said when it stopped."""
-    Message.objects.filter(pk=reply.pk, run_id=reply.run_id, status=Message.Status.CANCELLED).update(
-        content=content
-    )
+    Message.objects.filter(
+        pk=reply.pk, run_id=reply.run_id, status=Message.Status.CANCELLED
+    ).update(content=content)
 
 
 def _exchange_ingest(reply: Message) -> None:

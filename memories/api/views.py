@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import UserOutputSerializer
+from accounts.services import user_export_sections
 from memories.embeddings import EmbeddingError, EmbeddingUnavailable
 from memories.models import Memory, MemoryCollection
 from memories.selectors import (
@@ -74,7 +75,16 @@ class MemoryCursorPagination(CursorPagination):
             raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from None
 
 
-def _validated(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:
+def embedding_errors_mapped(exc: Exception) -> Exception:
+    """The embedding service's failures as the API's 503 (try again) and 502 (refused)."""
+    if isinstance(exc, EmbeddingUnavailable):
+        return EmbeddingServiceUnavailable()
+    if isinstance(exc, EmbeddingError):
+        return EmbeddingServiceFailed()
+    return exc
+
+
+def validated(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
@@ -90,7 +100,7 @@ def _own_collection(request: Request, data: dict[str, Any]) -> None:
     data["collection"] = collection
 
 
-def _conflict(detail: str, code: str, **extra: str) -> Response:
+def conflict(detail: str, code: str, **extra: str) -> Response:
     return Response({"detail": detail, "code": code, **extra}, status=status.HTTP_409_CONFLICT)
 
 
@@ -112,20 +122,16 @@ class MemoryViewSet(OwnedViewSet):
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, MemoryDuplicate):
-            return _conflict(
+            return conflict(
                 "You already have this memory.", "duplicate_memory",
                 existing_id=str(exc.existing_id),
             )  # fmt: skip
         if isinstance(exc, MemoryInvalid):
             exc = exceptions.ValidationError({exc.field: [exc.message]})
-        elif isinstance(exc, EmbeddingUnavailable):
-            exc = EmbeddingServiceUnavailable()
-        elif isinstance(exc, EmbeddingError):
-            exc = EmbeddingServiceFailed()
-        return super().handle_exception(exc)
+        return super().handle_exception(embedding_errors_mapped(exc))
 
     def get_queryset(self) -> Any:
-        filters = _validated(MemoryListFilterSerializer, self.request.query_params)
+        filters = validated(MemoryListFilterSerializer, self.request.query_params)
         filters.pop("page_size", None)
         filters.pop("cursor", None)
         _own_collection(self.request, filters)
@@ -142,7 +148,7 @@ class MemoryViewSet(OwnedViewSet):
         responses={201: MemoryOutputSerializer, 409: DuplicateMemorySerializer},
     )
     def create(self, request: Request) -> Response:
-        data = _validated(MemoryInputSerializer, request.data)
+        data = validated(MemoryInputSerializer, request.data)
         _own_collection(request, data)
         memory = memory_create(user=request.user, **data)
         return Response(MemoryOutputSerializer(memory).data, status=status.HTTP_201_CREATED)
@@ -153,7 +159,7 @@ class MemoryViewSet(OwnedViewSet):
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         memory = self.get_object()
-        changes = _validated(MemoryInputSerializer, request.data, partial=True)
+        changes = validated(MemoryInputSerializer, request.data, partial=True)
         _own_collection(request, changes)
         memory = memory_update(memory=memory, actor="user", **changes)
         return Response(MemoryOutputSerializer(memory).data)
@@ -172,7 +178,7 @@ class MemoryViewSet(OwnedViewSet):
     @extend_schema(request=MemorySearchInputSerializer, responses=MemorySearchOutputSerializer)
     @action(detail=False, methods=["post"])
     def search(self, request: Request) -> Response:
-        query = _validated(MemorySearchInputSerializer, request.data)
+        query = validated(MemorySearchInputSerializer, request.data)
         _own_collection(request, query)
         results = memory_recall(user=request.user, **query)
         return Response({"results": MemorySearchResultSerializer(results, many=True).data})
@@ -186,7 +192,7 @@ class MemoryCollectionViewSet(OwnedViewSet):
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, MemoryCollectionNameTaken):
-            return _conflict("You already have a collection of that name.", "duplicate_collection")
+            return conflict("You already have a collection of that name.", "duplicate_collection")
         return super().handle_exception(exc)
 
     def get_queryset(self) -> Any:
@@ -200,14 +206,14 @@ class MemoryCollectionViewSet(OwnedViewSet):
 
     @extend_schema(request=MemoryCollectionInputSerializer, responses={201: serializer_class})
     def create(self, request: Request) -> Response:
-        data = _validated(MemoryCollectionInputSerializer, request.data)
+        data = validated(MemoryCollectionInputSerializer, request.data)
         collection = memory_collection_create(user=request.user, **data)
         return Response(self.get_serializer(collection).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MemoryCollectionInputSerializer, responses=serializer_class)
     def partial_update(self, request: Request, pk: str) -> Response:
         collection = self.get_object()
-        changes = _validated(MemoryCollectionInputSerializer, request.data, partial=True)
+        changes = validated(MemoryCollectionInputSerializer, request.data, partial=True)
         collection = memory_collection_update(collection=collection, **changes)
         return Response(self.get_serializer(collection).data)
 
@@ -221,4 +227,5 @@ class MyExportView(APIView):
     @extend_schema(responses=OpenApiResponse(description="The caller's data as one document."))
     def get(self, request: Request) -> Response:
         profile = UserOutputSerializer(request.user).data
-        return Response({"profile": profile, **user_export(user=request.user)})
+        sections = user_export_sections(user=request.user)
+        return Response({"profile": profile, **user_export(user=request.user), **sections})

@@ -14,7 +14,7 @@ from .consolidation import (
 )
 from .export import user_export
 from .ingestion import ingestion_job_get
-from .memories import memory_get, memory_history, memory_list
+from .memories import memory_core, memory_get, memory_history, memory_list
 from .search import (
     SEARCH_EXACT_MAX_ROWS,
     SearchResult,
@@ -31,6 +31,7 @@ __all__ = [
     "memory_collection_get",
     "memory_collection_list",
     "memory_collection_name_taken",
+    "memory_core",
     "memory_due_for_decay",
     "memory_due_for_promotion",
     "memory_due_to_expire",

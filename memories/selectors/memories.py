@@ -51,3 +51,12 @@ def memory_history(*, user: User, memory_id: uuid.UUID | str) -> list[MemoryEven
     if not events and not Memory.objects.filter(user=user, pk=pk).exists():
         return None
     return events
+
+
+def memory_core(*, user: User) -> QuerySet[Memory]:
+    """The user's core memories (always in context), most important first."""
+    return (
+        Memory.objects.filter(user=user, tier=Memory.Tier.CORE)
+        .defer("embedding")
+        .order_by("-importance", "created_at", "id")
+    )
