@@ -85,7 +85,7 @@ def test_a_second_run_of_the_same_reply_changes_nothing(user):
 def test_history_keeps_the_latest_turns_within_the_budget(user, settings):
     conversation = conversation_create(user=user)
     for text in ("a" * 50, "b" * 50):
-        said, reply, _ = message_send(conversation=conversation, content=text)
+        _, reply, _ = message_send(conversation=conversation, content=text)
         reply_generate(message_id=reply.pk)
     _, reply, _ = message_send(conversation=conversation, content="c" * 50)
     answer = Message.objects.get(reply_to__content="b" * 50).content
