@@ -6,6 +6,7 @@ have a dog named Bolt."
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -41,9 +42,11 @@ def second_person(fact: str) -> str:
 
 
 def _joined(clauses: list[str]) -> str:
-    # "you live in Porto and have a dog": "you" once, unless the clause starts with "your".
-    rest = [c[len("you ") :] if c.startswith("you ") else c for c in clauses[1:]]
-    parts = [clauses[0], *rest]
+    # "you live in Porto and have a dog": no second "you" after a clause that starts with one.
+    parts = [clauses[0]]
+    for previous, clause in itertools.pairwise(clauses):
+        same_subject = previous.startswith("you ") and clause.startswith("you ")
+        parts.append(clause[len("you ") :] if same_subject else clause)
     if len(parts) == 1:
         return parts[0]
     return ", ".join(parts[:-1]) + " and " + parts[-1]
