@@ -27,7 +27,7 @@ sys.path.insert(0, str(BASE_DIR))
 
 from config.embedded import ensure_stack  # noqa: E402
 
-START_TIMEOUT_SECONDS = 30.0
+START_TIMEOUT_SECONDS = 120.0  # a loaded 2-core machine takes 20+ s to import the app
 
 
 @dataclass(frozen=True)

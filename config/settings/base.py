@@ -205,8 +205,11 @@ CHAT_HISTORY_CHARACTERS = env.int("CHAT_HISTORY_CHARACTERS", default=12000)
 CHAT_MEMORY_CHARACTERS = env.int("CHAT_MEMORY_CHARACTERS", default=2000)
 CHAT_RECALL_TOP_K = env.int("CHAT_RECALL_TOP_K", default=8)
 CHAT_MODEL = env.str("CHAT_MODEL", default="") or env.str("LLM_MODEL", default="gpt-4o-mini")
-# A streaming reply writes its progress (and sees a cancel) at most this often.
+# A streaming reply writes its progress (and sees a cancel) at most this often, and sends the
+# pieces that arrive within CHAT_DELTA_SECONDS of its last delta together in the next one
+# (0: one delta per piece of the model's answer).
 CHAT_PROGRESS_SECONDS = env.float("CHAT_PROGRESS_SECONDS", default=0.25)
+CHAT_DELTA_SECONDS = env.float("CHAT_DELTA_SECONDS", default=0.03)
 # The sweep: replies never handed to the broker after the grace, handed over long ago and still
 # pending, or streaming with no sign of life for CHAT_STALE_SECONDS (longer than the model's
 # timeout) are sent again, and failed after CHAT_MAX_ATTEMPTS runs.

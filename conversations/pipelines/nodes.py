@@ -60,9 +60,31 @@ def _stream(state: ReplyState, runtime: Runtime[ReplyContext]) -> Iterator[Chunk
     return runtime.context.model.stream(ChatPrompt(messages=state["prompt"], memories=memories))
 
 
+class _Deltas:
+    """Sends the streamed text in order of `index`. The first piece goes at once; pieces that
+    arrive within CHAT_DELTA_SECONDS of the last send wait and go together with the next."""
+
+    def __init__(self, runtime: Runtime[ReplyContext]) -> None:
+        self.reply = runtime.context.reply
+        self.index = 0
+        self.waiting: list[str] = []
+        self.sent_at: float | None = None
+
+    def add(self, text: str) -> None:
+        self.waiting.append(text)
+        if self.sent_at is None or time.monotonic() - self.sent_at >= settings.CHAT_DELTA_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.waiting:
+            return
+        reply_delta(reply=self.reply, index=self.index, text="".join(self.waiting))
+        self.index, self.waiting, self.sent_at = self.index + 1, [], time.monotonic()
+
+
 def generate(state: ReplyState, runtime: Runtime[ReplyContext]) -> dict[str, Any]:
     """Stream the model's answer to the owner's sockets; a cancel stops the model call."""
-    reply, progress = runtime.context.reply, _Progress(runtime)
+    progress, deltas = _Progress(runtime), _Deltas(runtime)
     parts: list[str] = []
     usage = None
     chunks = _stream(state, runtime)
@@ -73,12 +95,13 @@ def generate(state: ReplyState, runtime: Runtime[ReplyContext]) -> dict[str, Any
                 continue
             if not progress.still_ours("".join(parts)):
                 return {"content": "".join(parts), "usage": usage, "outcome": "stopped"}
-            reply_delta(reply=reply, index=len(parts), text=chunk.text)
+            deltas.add(chunk.text)
             parts.append(chunk.text)
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
             close()  # ends the model's HTTP stream
+    deltas.flush()
     return {"content": "".join(parts), "usage": usage, "outcome": "completed"}
 
 

@@ -114,7 +114,8 @@ def test_the_prompt_has_the_persona_the_memory_block_and_the_history(user, setti
     assert prompt[1:] == [{"role": "user", "content": "Where do I live?"}]
 
 
-async def test_deltas_reach_the_owner_in_order_and_nobody_else(make_token):
+async def test_deltas_reach_the_owner_in_order_and_nobody_else(make_token, settings):
+    settings.CHAT_DELTA_SECONDS = 0
     owner, other = await sync_to_async(UserFactory.create_batch)(2)
     await sync_to_async(_remembering)(owner)
     owner_socket = await _socket(make_token, owner)
@@ -152,3 +153,16 @@ def test_another_users_memories_never_reach_the_reply(user, other_user):
     reply.refresh_from_db()
     assert "Porto" not in reply.content
     assert reply.recalled_memory_ids == []
+
+
+async def test_pieces_arriving_together_go_in_fewer_deltas(make_token, settings):
+    settings.CHAT_DELTA_SECONDS = 60
+    owner = await sync_to_async(UserFactory)()
+    await sync_to_async(_remembering)(owner)
+    socket = await _socket(make_token, owner)
+    reply = await sync_to_async(_ask)(owner)
+    await sync_to_async(reply_generate)(message_id=reply.pk)
+    events = await _events_until_done(socket)
+    assert [(e["index"], e["text"]) for e in events[:-1]] == [(0, "I"), (1, PORTO_AND_BOLT[1:])]
+    assert events[-1]["message"]["content"] == PORTO_AND_BOLT
+    await socket.disconnect()
