@@ -38,7 +38,8 @@ from tests.clerk import SigningKey, mint_token
 from tests.memories.fake_openai import FakeOpenAI, local_model, schema_name
 
 ORIGIN = "http://localhost:5173"
-REPLY_TIMEOUT = 60.0
+REPLY_TIMEOUT = 120.0
+WORKER_START_TIMEOUT = 180.0
 CORE = ["User's name is Ana", "User lives in Porto", "User has a dog named Bolt",
         "User is allergic to peanuts", "User works as a nurse"]  # fmt: skip
 
@@ -233,6 +234,15 @@ def measure_context(server: LiveServer, key: SigningKey, args) -> None:
           f"{len(body['context'])} characters)")  # fmt: skip
 
 
+def wait_for_worker(server: LiveServer) -> None:
+    """Until the readiness check sees a worker (it starts in seconds, more on a busy machine)."""
+    deadline = time.monotonic() + WORKER_START_TIMEOUT
+    while httpx.get(f"{server.url}/api/v1/health", timeout=10).status_code != 200:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the worker did not start")
+        time.sleep(0.5)
+
+
 def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -258,7 +268,7 @@ def main() -> None:
                "CORS_ALLOWED_ORIGINS": ORIGIN}  # fmt: skip
         with live_server(port=args.port, env=env) as server:
             with worker(server, args.concurrency, {}, pool=args.pool) as process:
-                time.sleep(3)  # the worker's start
+                wait_for_worker(server)
                 asyncio.run(chat_rounds(server, key, Cpu(server, process.pid), args))
             measure_context(server, key, args)
 

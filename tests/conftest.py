@@ -15,11 +15,15 @@ from rest_framework.test import APIClient
 
 from config.embedded import start_redis, stop_redis
 from tests.clerk import SigningKey, mint_token
+from tests.factories import UserFactory
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# The `workers` and `worker` fixtures: real Celery worker processes.
+pytest_plugins = ["tests.memories.ingestion"]
 
 
 @pytest.fixture
@@ -134,3 +138,30 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.2):
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+# --- users ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def user(db) -> "User":
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db) -> "User":
+    return UserFactory()
+
+
+@pytest.fixture
+def user_client(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def other_client(other_user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(other_user)
+    return client

@@ -2,30 +2,15 @@
 and a reply sent while Redis is down arrives once it is back."""
 
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from conversations.models import Message
 from conversations.tasks import replies_sweep
 from memories.models import IngestionJob
 from tests.conftest import wait_for
 from tests.conversations.chat import send
-from tests.memories.ingestion import JOB_TIMEOUT, Workers, contents, started_workers
+from tests.memories.ingestion import JOB_TIMEOUT, contents
 
 CONVERSATIONS = "/api/v1/conversations"
-
-
-@pytest.fixture(scope="module")
-def workers(django_db_setup, django_db_blocker) -> Iterator[Workers]:
-    with started_workers(django_db_blocker, LLM_PROVIDER="local") as workers:
-        yield workers
-
-
-@pytest.fixture
-def worker(workers: Workers, transactional_db) -> Workers:
-    workers.running()
-    return workers
 
 
 def _finished(client, reply: dict) -> dict:
