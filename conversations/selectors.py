@@ -55,15 +55,6 @@ def reply_in_progress(*, conversation: Conversation) -> bool:
     return Message.objects.filter(conversation=conversation, status__in=ACTIVE).exists()
 
 
-def reply_get(*, message_id: uuid.UUID | str) -> Message | None:
-    """A reply by id, with its conversation and the user message it answers."""
-    pk = as_uuid(message_id)
-    if pk is None:
-        return None
-    replies = Message.objects.select_related("reply_to", "user")
-    return replies.filter(pk=pk, role=Message.Role.ASSISTANT).first()
-
-
 def reply_history(*, reply: Message, max_characters: int) -> list[dict[str, str]]:
     """The turns before `reply`, oldest first, as many of the latest as fit in the budget.
 

@@ -10,7 +10,6 @@ from .conversations import (
     conversation_update,
     message_send,
     reply_cancel,
-    reply_publish,
     reply_retry,
 )
 from .replies import (
@@ -40,7 +39,6 @@ __all__ = [
     "reply_fail",
     "reply_mark_sent",
     "reply_progress",
-    "reply_publish",
     "reply_retry",
     "reply_start",
     "reply_stopped",

@@ -36,7 +36,8 @@ def reply_start(*, message_id: uuid.UUID | str) -> Message | None:
 
     A reply whose run went silent is taken over and starts again from nothing.
     """
-    reply = Message.objects.select_for_update().filter(pk=message_id).first()
+    replies = Message.objects.select_for_update(of=("self",)).select_related("user", "reply_to")
+    reply = replies.filter(pk=message_id, role=Message.Role.ASSISTANT).first()
     now = timezone.now()
     if reply is None or reply.status not in ACTIVE:
         return None
@@ -101,13 +102,15 @@ def reply_complete(
 ) -> Message | None:
     """Finish the reply, publish it and queue its exchange for ingestion; None if not ours."""
     now = timezone.now()
-    finished = _owned(reply).update(
-        status=Message.Status.COMPLETED, content=content, model=model, usage=usage,
-        recalled_memory_ids=list(memory_ids), finished_at=now, heartbeat_at=now, updated_at=now,
-    )  # fmt: skip
-    if not finished:
+    changes = {
+        "status": Message.Status.COMPLETED, "content": content, "model": model, "usage": usage,
+        "recalled_memory_ids": list(memory_ids), "finished_at": now, "heartbeat_at": now,
+        "updated_at": now,
+    }  # fmt: skip
+    if not _owned(reply).update(**changes):
         return None
-    reply.refresh_from_db()
+    for field, value in changes.items():
+        setattr(reply, field, value)
     _exchange_ingest(reply)
     Conversation.objects.filter(pk=reply.conversation_id).update(last_activity_at=now)
     reply_publish(reply, "message.completed")
