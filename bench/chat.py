@@ -82,7 +82,9 @@ async def open_chats(server: LiveServer, key: SigningKey, count: int) -> list[Ch
     chats = []
     for i in range(count):
         token = mint_token(key, sub=f"user_chat{i:05d}", exp=int(time.time()) + 3600)
+        # Idle connections dropped before uvicorn's 5-second keep-alive closes them.
         http = httpx.AsyncClient(base_url=server.url, timeout=30,
+                                 limits=httpx.Limits(keepalive_expiry=2),
                                  headers={"Authorization": f"Bearer {token}"})  # fmt: skip
         conversation = (await http.post("/api/v1/conversations", json={})).json()["id"]
         ws_url = server.url.replace("http", "ws") + f"/ws/events?token={token}"

@@ -4,17 +4,12 @@ their worker dies, and the sweep sends again what a worker never got or lost."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from celery import Task, shared_task
 
-from memories.queue import task_send
-
 from . import services
 from .pipelines.runner import reply_generate
-
-REPLY_RUN = "conversations.tasks.reply_run"
 
 
 class ReplyTask(Task):
@@ -30,20 +25,12 @@ def reply_run(message_id: str) -> None:
     reply_generate(message_id=message_id)
 
 
-def reply_send(*, message_id: uuid.UUID | str) -> bool:
-    """Hand the reply to the workers, failing fast when the broker is down (the sweep retries)."""
-    if not task_send(name=REPLY_RUN, args=[str(message_id)]):
-        return False
-    services.reply_mark_sent(message_id=message_id)
-    return True
-
-
 @shared_task(acks_late=True)
 def replies_sweep() -> int:
     """Send again the replies the workers never got or lost; returns how many were sent."""
     sent = 0
     for message_id in services.replies_to_resend():
-        if not reply_send(message_id=message_id):
+        if not services.reply_send(message_id=message_id):
             break  # the broker is still down; the next sweep tries again
         sent += 1
     return sent

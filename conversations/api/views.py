@@ -26,7 +26,6 @@ from ..services import (
     reply_cancel,
     reply_retry,
 )
-from ..tasks import reply_send
 from .serializers import (
     ConflictSerializer,
     ConversationInputSerializer,
@@ -131,9 +130,7 @@ class MessageListView(ConversationAPIView):
     def post(self, request: Request, conversation_id: str) -> Response:
         conversation = _own_conversation(request, conversation_id)
         data = validated(MessageInputSerializer, request.data)
-        said, reply, created = message_send(conversation=conversation, **data)
-        if created:
-            reply_send(message_id=reply.pk)  # committed already; the sweep resends if it fails
+        said, reply, _ = message_send(conversation=conversation, **data)
         body = {
             "message": MessageOutputSerializer(said).data,
             "reply": MessageOutputSerializer(reply).data,
@@ -165,5 +162,4 @@ class MessageRetryView(ConversationAPIView):
     @extend_schema(request=None, responses={202: MessageOutputSerializer, 409: ConflictSerializer})
     def post(self, request: Request, conversation_id: str, message_id: str) -> Response:
         reply = reply_retry(reply=_own_message(request, conversation_id, message_id))
-        reply_send(message_id=reply.pk)
         return Response(MessageOutputSerializer(reply).data, status=status.HTTP_202_ACCEPTED)

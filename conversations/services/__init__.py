@@ -17,11 +17,11 @@ from .replies import (
     reply_complete,
     reply_delta,
     reply_fail,
-    reply_mark_sent,
     reply_progress,
     reply_start,
     reply_stopped,
 )
+from .sending import reply_send
 
 __all__ = [
     "NotAReply",
@@ -37,9 +37,9 @@ __all__ = [
     "reply_complete",
     "reply_delta",
     "reply_fail",
-    "reply_mark_sent",
     "reply_progress",
     "reply_retry",
+    "reply_send",
     "reply_start",
     "reply_stopped",
 ]

@@ -11,6 +11,7 @@ from memories.events import publish
 from ..models import MAX_TITLE_LENGTH, Conversation, Message
 from ..representations import message_render
 from ..selectors import ACTIVE, message_by_client_id, reply_in_progress
+from .sending import reply_send
 
 TITLE_FROM_MESSAGE_LENGTH = 80
 
@@ -67,7 +68,7 @@ def message_send(
 
     The same `client_message_id` gives back the pair it first created (and False), so that a
     retried request never produces two replies. Raises ReplyInProgress while a reply runs.
-    The caller sends the reply to the workers once this has committed.
+    The reply goes to the workers once this commits (or, the broker being down, with the sweep).
     """
     locked = _locked(conversation)  # one send at a time per conversation
     if client_message_id is not None:
@@ -85,6 +86,7 @@ def message_send(
         status=Message.Status.PENDING, reply_to=said,
     )  # fmt: skip
     _touch(locked, title_from=content[:MAX_TITLE_LENGTH])
+    transaction.on_commit(lambda: reply_send(message_id=reply.pk))
     return said, reply, True
 
 
@@ -118,7 +120,7 @@ def reply_cancel(*, reply: Message) -> Message:
 
 @transaction.atomic
 def reply_retry(*, reply: Message) -> Message:
-    """Make a failed or cancelled reply pending again, from scratch; the caller sends it.
+    """Make a failed or cancelled reply pending again, from scratch, and send it on commit.
 
     Raises ReplyNotRetryable for any other reply, ReplyInProgress while another one runs.
     """
@@ -133,4 +135,5 @@ def reply_retry(*, reply: Message) -> Message:
     locked.enqueued_at = locked.heartbeat_at = locked.finished_at = None
     locked.save()
     _touch(conversation)
+    transaction.on_commit(lambda: reply_send(message_id=locked.pk))
     return locked

@@ -129,10 +129,6 @@ def reply_fail(*, message_id: uuid.UUID | str, error: str, run_id: uuid.UUID | N
     reply_publish(reply, "message.failed")
 
 
-def reply_mark_sent(*, message_id: uuid.UUID | str) -> None:
-    Message.objects.filter(pk=message_id).update(enqueued_at=timezone.now())
-
-
 def replies_to_resend(*, now: datetime.datetime | None = None) -> list[uuid.UUID]:
     """The replies the workers never got or lost, to send again; those that went silent
     CHAT_MAX_ATTEMPTS times are failed instead."""
