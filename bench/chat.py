@@ -3,13 +3,15 @@ streaming its answer at once; then POST /memories/context for a user with many m
 
     .venv/bin/python -m bench.chat [--conversations 50] [--rounds 4] [--words 100]
                                    [--concurrency 4] [--pool prefork] [--memories 10000]
+                                   [--part both|chat|context]
 
 Prints, for the replies: the time from each POST to its first `message.delta` and to its
 `message.completed` on the user's socket (p50/p95), deltas lost or out of order (every reply's
 deltas must carry indexes 0..n-1 and add up to the stored reply), and the server's CPU per reply
 (web, worker and PostgreSQL processes) while the replies ran; then the CPU of the ingestion jobs
 the exchanges enqueued. Then `POST /api/v1/memories/context` p50/p95 for a user with
-`--memories` memories (5 of them core).
+`--memories` memories (5 of them core), beside `POST /api/v1/memories/search` on the same texts
+in alternating slices, with the ratio of their p95s.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from tests.memories.fake_openai import FakeOpenAI, local_model, schema_name
 ORIGIN = "http://localhost:5173"
 REPLY_TIMEOUT = 120.0
 WORKER_START_TIMEOUT = 180.0
+SLICE = 25
 CORE = ["User's name is Ana", "User lives in Porto", "User has a dog named Bolt",
         "User is allergic to peanuts", "User works as a nurse"]  # fmt: skip
 
@@ -186,7 +189,8 @@ async def chat_rounds(server: LiveServer, key: SigningKey, cpu: Cpu, args) -> No
     print(f"  POST -> message.completed     {_ms(total.completed)}")
     print(
         f"  deltas: {total.deltas} received ({total.deltas / replies:.1f} per reply), "
-        f"{total.lost} lost, {total.disordered} out of order, {total.failed} replies failed"
+        f"{total.lost} lost, {total.disordered} out of order; {total.mismatched} replies whose "
+        f"deltas differ from the stored text, {total.failed} failed"
     )
     print(f"  server CPU per reply: {reply_cpu / replies * 1000:.1f} ms "
           f"(web + worker + PostgreSQL, while replying); its ingestion job: "
@@ -214,26 +218,35 @@ def seed_memories(server: LiveServer, key: SigningKey, count: int) -> tuple:
     return token, corpus, user
 
 
+def _timed_post(http: httpx.Client, path: str, body: dict) -> float:
+    started = time.perf_counter()
+    http.post(path, json=body).raise_for_status()
+    return time.perf_counter() - started
+
+
 def measure_context(server: LiveServer, key: SigningKey, args) -> None:
+    """POST /memories/context and, on the same texts in alternating slices (so that background
+    load hits both alike), POST /memories/search: the ratio of their p95s."""
     token, corpus, user = seed_memories(server, key, args.memories)
     texts, _ = corpus.queries(user, args.queries)
-    latencies = []
+    context, search = [], []
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"},
                       timeout=30) as http:  # fmt: skip
-        for i, text in enumerate(texts):
-            messages = [{"role": "user", "content": "hello"},
-                        {"role": "assistant", "content": "Hi Ana!"},
-                        {"role": "user", "content": text}]  # fmt: skip
-            started = time.perf_counter()
-            response = http.post("/api/v1/memories/context", json={"messages": messages})
-            elapsed = time.perf_counter() - started
-            response.raise_for_status()
-            if i >= 10:  # the first few warm the connection and the caches
-                latencies.append(elapsed)
-    body = response.json()
-    print(f"POST /memories/context, user with {args.memories} memories, {len(latencies)} "
-          f"requests: {_ms(latencies)} ({len(body['memories'])} memories, "
-          f"{len(body['context'])} characters)")  # fmt: skip
+        for start in range(0, len(texts), SLICE):
+            for text in texts[start : start + SLICE]:
+                messages = [{"role": "user", "content": "hello"},
+                            {"role": "assistant", "content": "Hi Ana!"},
+                            {"role": "user", "content": text}]  # fmt: skip
+                context.append(
+                    _timed_post(http, "/api/v1/memories/context", {"messages": messages})
+                )
+            for text in texts[start : start + SLICE]:
+                search.append(_timed_post(http, "/api/v1/memories/search", {"query": text}))
+    context, search = context[SLICE:], search[SLICE:]  # the first slice warms up
+    print(f"user with {args.memories} memories, {len(context)} requests each:")
+    print(f"  POST /memories/context  {_ms(context)}")
+    print(f"  POST /memories/search   {_ms(search)}  (top 10, the same texts)")
+    print(f"  context p95 / search p95: {percentile(context, 95) / percentile(search, 95):.2f}")
 
 
 def wait_for_worker(server: LiveServer) -> None:
@@ -254,8 +267,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--pool", default="prefork")
     parser.add_argument("--memories", type=int, default=10_000)
-    parser.add_argument("--queries", type=int, default=210)
+    parser.add_argument("--queries", type=int, default=225)
     parser.add_argument("--port", type=int, default=8107)
+    parser.add_argument("--part", choices=("both", "chat", "context"), default="both")
     args = parser.parse_args()
     answer = " ".join(f"word{i}" for i in range(args.words))
 
@@ -269,10 +283,12 @@ def main() -> None:
                "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
                "CORS_ALLOWED_ORIGINS": ORIGIN}  # fmt: skip
         with live_server(port=args.port, env=env) as server:
-            with worker(server, args.concurrency, {}, pool=args.pool) as process:
-                wait_for_worker(server)
-                asyncio.run(chat_rounds(server, key, Cpu(server, process.pid), args))
-            measure_context(server, key, args)
+            if args.part in ("both", "chat"):
+                with worker(server, args.concurrency, {}, pool=args.pool) as process:
+                    wait_for_worker(server)
+                    asyncio.run(chat_rounds(server, key, Cpu(server, process.pid), args))
+            if args.part in ("both", "context"):
+                measure_context(server, key, args)
 
 
 if __name__ == "__main__":
