@@ -42,14 +42,17 @@ JOB_TIMEOUT = 300.0
 
 
 @contextmanager
-def worker(server: LiveServer, concurrency: int, env: dict[str, str]) -> Iterator[None]:
+def worker(
+    server: LiveServer, concurrency: int, env: dict[str, str], pool: str = "prefork"
+) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "WARNING",
-         "--concurrency", str(concurrency), "--without-gossip", "--without-mingle"],
+         "--concurrency", str(concurrency), "--pool", pool, "--without-gossip",
+         "--without-mingle"],
         cwd=BASE_DIR, env={**server.env, **env},
     )  # fmt: skip
     try:
-        yield
+        yield process
     finally:
         process.terminate()
         try:

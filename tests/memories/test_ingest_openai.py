@@ -50,12 +50,6 @@ def workers(django_db_setup, django_db_blocker, model_server) -> Iterator[Worker
         yield workers
 
 
-@pytest.fixture
-def worker(workers: Workers, transactional_db) -> Workers:
-    workers.running()
-    return workers
-
-
 class GatedModel:
     """`local_model`, except that decisions wait until `release()`."""
 
