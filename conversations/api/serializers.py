@@ -34,7 +34,7 @@ class ConversationOutputSerializer(serializers.Serializer):
         return conversation_render(instance)
 
 
-class MessageInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+class MessageSendInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     content = StrictCharField(max_length=MAX_MESSAGE_LENGTH)
     client_message_id = StrictCharField(max_length=MAX_CLIENT_MESSAGE_ID_LENGTH, required=False)
 

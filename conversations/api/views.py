@@ -31,8 +31,8 @@ from .serializers import (
     ConflictSerializer,
     ConversationInputSerializer,
     ConversationOutputSerializer,
-    MessageInputSerializer,
     MessageOutputSerializer,
+    MessageSendInputSerializer,
     MessageSentSerializer,
 )
 
@@ -122,14 +122,14 @@ class MessageListView(ConversationAPIView):
         return paginator.get_paginated_response(MessageOutputSerializer(page, many=True).data)
 
     @extend_schema(
-        request=MessageInputSerializer,
+        request=MessageSendInputSerializer,
         responses={202: MessageSentSerializer, 409: ConflictSerializer},
         description="Stores the message and a pending reply; the reply streams on /ws/events "
         "(message.delta, then message.completed, message.failed or message.cancelled).",
     )
     def post(self, request: Request, conversation_id: str) -> Response:
         conversation = _own_conversation(request, conversation_id)
-        data = validated(MessageInputSerializer, request.data)
+        data = validated(MessageSendInputSerializer, request.data)
         said, reply, _ = message_send(conversation=conversation, **data)
         body = {
             "message": MessageOutputSerializer(said).data,
