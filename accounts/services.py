@@ -7,12 +7,16 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 
 from .models import DeletedClerkUser, User, UserPreferences
+from .selectors import user_get_by_clerk_id
 
 PREFERENCES_MAX_BYTES = 64 * 1024
 
 # Sent after commit with `user_id` and `clerk_user_id` once a user is erased (live sockets
 # listen for it to close).
 user_erased = Signal()
+# Sent with `user` by the export; each receiver returns a dict of the sections its app adds, so
+# that apps add their data to the export without the exporting app importing them.
+user_exporting = Signal()
 
 
 class UserTombstoned(Exception):
@@ -48,10 +52,9 @@ def user_get_or_create_by_clerk_id(*, clerk_user_id: str) -> User:
 
     One query for a known user, preferences included: this runs on every authenticated request.
     """
-    try:
-        return User.objects.select_related("preferences").get(clerk_user_id=clerk_user_id)
-    except User.DoesNotExist:
-        pass
+    user = user_get_by_clerk_id(clerk_user_id=clerk_user_id)
+    if user is not None:
+        return user
     if DeletedClerkUser.objects.filter(clerk_user_id=clerk_user_id).exists():
         raise UserTombstoned(clerk_user_id)
     user, _ = User.objects.get_or_create(clerk_user_id=clerk_user_id)
@@ -108,6 +111,14 @@ def user_erase(*, clerk_user_id: str) -> bool:
         robust=True,
     )
     return True
+
+
+def user_export_sections(*, user: User) -> dict[str, Any]:
+    """The sections other apps add to the user's export (see `user_exporting`)."""
+    sections: dict[str, Any] = {}
+    for _, contribution in user_exporting.send(sender=User, user=user):
+        sections.update(contribution)
+    return sections
 
 
 def json_merge_patch(target: Any, patch: Any) -> Any:

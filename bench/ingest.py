@@ -27,8 +27,8 @@ from contextlib import contextmanager
 import httpx
 
 from bench._live import BASE_DIR, LiveServer, live_server
-from tests.clerk import SigningKey, mint_token
-from tests.memories.fake_openai import FakeOpenAI, local_model
+from tests.support.clerk import SigningKey, mint_token
+from tests.support.fake_openai import FakeOpenAI, local_model
 
 CONVERSATION = [
     {"role": "user", "content": "I moved to Porto last month. I love hiking and I have a "
@@ -42,14 +42,17 @@ JOB_TIMEOUT = 300.0
 
 
 @contextmanager
-def worker(server: LiveServer, concurrency: int, env: dict[str, str]) -> Iterator[None]:
+def worker(
+    server: LiveServer, concurrency: int, env: dict[str, str], pool: str = "prefork"
+) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "WARNING",
-         "--concurrency", str(concurrency), "--without-gossip", "--without-mingle"],
+         "--concurrency", str(concurrency), "--pool", pool, "--without-gossip",
+         "--without-mingle"],
         cwd=BASE_DIR, env={**server.env, **env},
     )  # fmt: skip
     try:
-        yield
+        yield process
     finally:
         process.terminate()
         try:

@@ -11,7 +11,7 @@ CLOSE_USER_ERASED = 4403
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
-    """`/ws/events`: one user's memory and ingestion-job events, as JSON.
+    """`/ws/events`: one user's live events (memories, ingestion jobs, replies), as JSON.
 
     Authentication happens once, at connect (the Clerk token may expire afterwards).
     """

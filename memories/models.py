@@ -47,8 +47,6 @@ class Memory(models.Model):
     class Source(models.TextChoices):
         API = "api"
         INGESTION = "ingestion"
-        CONSOLIDATION = "consolidation"
-        IMPORT = "import"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
@@ -159,7 +157,6 @@ class MemoryEvent(models.Model):
         USER = "user"
         PIPELINE = "pipeline"
         STAFF = "staff"
-        SYSTEM = "system"
 
     id = models.BigAutoField(primary_key=True)
     memory_id = models.UUIDField(db_index=True)

@@ -12,7 +12,7 @@ from typing import Any
 from .models import IngestionJob, Memory, MemoryCollection, MemoryEvent
 
 
-def _iso(value: datetime.datetime | None) -> str | None:
+def iso_datetime(value: datetime.datetime | None) -> str | None:
     if value is None:
         return None
     text = value.isoformat()
@@ -31,10 +31,10 @@ def memory_render(memory: Memory) -> dict[str, Any]:
         "source": memory.source,
         "embedding_model": memory.embedding_model,
         "access_count": memory.access_count,
-        "last_accessed_at": _iso(memory.last_accessed_at),
-        "expires_at": _iso(memory.expires_at),
-        "created_at": _iso(memory.created_at),
-        "updated_at": _iso(memory.updated_at),
+        "last_accessed_at": iso_datetime(memory.last_accessed_at),
+        "expires_at": iso_datetime(memory.expires_at),
+        "created_at": iso_datetime(memory.created_at),
+        "updated_at": iso_datetime(memory.updated_at),
     }
 
 
@@ -48,7 +48,7 @@ def memory_event_render(event: MemoryEvent) -> dict[str, Any]:
         "new_content": event.new_content,
         "actor": event.actor,
         "job": str(event.job_id) if event.job_id else None,
-        "created_at": _iso(event.created_at),
+        "created_at": iso_datetime(event.created_at),
     }
 
 
@@ -57,8 +57,8 @@ def memory_collection_render(collection: MemoryCollection) -> dict[str, Any]:
         "id": str(collection.id),
         "name": collection.name,
         "description": collection.description,
-        "created_at": _iso(collection.created_at),
-        "updated_at": _iso(collection.updated_at),
+        "created_at": iso_datetime(collection.created_at),
+        "updated_at": iso_datetime(collection.updated_at),
     }
 
 
@@ -71,8 +71,8 @@ def ingestion_job_render(job: IngestionJob) -> dict[str, Any]:
         "result": job.result,
         "error": job.error,
         "attempts": job.attempts,
-        "created_at": _iso(job.created_at),
-        "updated_at": _iso(job.updated_at),
-        "started_at": _iso(job.started_at),
-        "finished_at": _iso(job.finished_at),
+        "created_at": iso_datetime(job.created_at),
+        "updated_at": iso_datetime(job.updated_at),
+        "started_at": iso_datetime(job.started_at),
+        "finished_at": iso_datetime(job.finished_at),
     }

@@ -48,20 +48,24 @@ THIRD_PARTY_APPS = [
 LOCAL_APPS = [
     "accounts",
     "memories",
+    "conversations",
     "webhooks",
     "health",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
+# Sessions, Django's user and messages serve the admin: API requests skip them
+# (config/middleware.py). CSRF stays for every path (it costs little where views are exempt).
+API_PATH_PREFIX = "/api/"
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.middleware.BrowserSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.BrowserAuthenticationMiddleware",
+    "config.middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -144,12 +148,13 @@ CORS_ALLOW_CREDENTIALS = True
 
 # --- REST framework and OpenAPI -------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["config.parsers.BoundedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["config.api.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.BoundedJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api.negotiation.JSONFirstNegotiation",
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ClerkAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "config.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -192,7 +197,38 @@ INGESTION_SWEEP_BATCH = 500
 # Nightly consolidation: five cron fields (minute hour day-of-month month day-of-week), UTC.
 CONSOLIDATION_CRONTAB = env.str("CONSOLIDATION_CRONTAB", default="30 3 * * *")
 
+# --- Conversations (conversations.tasks) ----------------------------------------
+CHAT_SYSTEM_PROMPT = env.str(
+    "CHAT_SYSTEM_PROMPT",
+    default="You are Companion, a warm and attentive friend. Answer briefly and naturally, and "
+    "use what you remember about the user when it helps; never invent memories.",
+)
+# Budgets in characters (no tokenizer to download): the history sent with each reply, and the
+# memory block (core memories first, then the most relevant to the new message).
+CHAT_HISTORY_CHARACTERS = env.int("CHAT_HISTORY_CHARACTERS", default=12000)
+CHAT_MEMORY_CHARACTERS = env.int("CHAT_MEMORY_CHARACTERS", default=2000)
+CHAT_RECALL_TOP_K = env.int("CHAT_RECALL_TOP_K", default=8)
+CHAT_MODEL = env.str("CHAT_MODEL", default="") or env.str("LLM_MODEL", default="gpt-4o-mini")
+# A streaming reply writes its progress (and sees a cancel) at most this often, and sends the
+# pieces that arrive within CHAT_DELTA_SECONDS of its last delta together in the next one
+# (0: one delta per piece of the model's answer).
+CHAT_PROGRESS_SECONDS = env.float("CHAT_PROGRESS_SECONDS", default=0.25)
+CHAT_DELTA_SECONDS = env.float("CHAT_DELTA_SECONDS", default=0.03)
+# The sweep: replies never handed to the broker after the grace, handed over long ago and still
+# pending, or streaming with no sign of life for CHAT_STALE_SECONDS (longer than the model's
+# timeout) are sent again, and failed after CHAT_MAX_ATTEMPTS runs.
+CHAT_SWEEP_SECONDS = env.float("CHAT_SWEEP_SECONDS", default=15.0)
+CHAT_UNSENT_GRACE_SECONDS = env.int("CHAT_UNSENT_GRACE_SECONDS", default=5)
+CHAT_REQUEUE_AFTER_SECONDS = env.int("CHAT_REQUEUE_AFTER_SECONDS", default=300)
+CHAT_STALE_SECONDS = env.int("CHAT_STALE_SECONDS", default=120)
+CHAT_MAX_ATTEMPTS = env.int("CHAT_MAX_ATTEMPTS", default=3)
+CHAT_SWEEP_BATCH = 500
+
 CELERY_BEAT_SCHEDULE: dict = {
+    "conversations-replies-sweep": {
+        "task": "conversations.tasks.replies_sweep",
+        "schedule": CHAT_SWEEP_SECONDS,
+    },
     "ingestion-jobs-sweep": {
         "task": "memories.tasks.ingestion_jobs_sweep",
         "schedule": INGESTION_SWEEP_SECONDS,
@@ -224,6 +260,7 @@ LOGGING = {
 # --- Errors (Sentry switches on when a DSN is given) ----------------------------
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
+    # Imported only when switched on: the SDK and its integrations are not free to import.
     import sentry_sdk
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration

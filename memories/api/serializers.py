@@ -1,33 +1,20 @@
 """Input serializers validate and hand `validated_data` to a service; output serializers render."""
 
 import json
-import math
 from typing import Any
 
 from rest_framework import serializers
 
-from accounts.api.serializers import JSONObjectField
-from config.fields import StrictCharField
+from config.api.fields import JSONObjectField, StrictCharField, StrictFloatField
+from config.api.serializers import RejectUnknownFieldsMixin
+from config.api.views import MAX_PAGE_SIZE
 from memories.models import MAX_CONTENT_LENGTH, Memory, MemoryCollection, MemoryEvent
 from memories.representations import memory_collection_render, memory_event_render, memory_render
 from memories.selectors import SEARCH_MODES, SearchResult
 
 METADATA_MAX_BYTES = 16 * 1024
 QUERY_MAX_LENGTH = 2000
-MAX_PAGE_SIZE = 200
 MAX_TOP_K = 100
-
-
-class StrictFloatField(serializers.FloatField):
-    """A finite JSON number (or numeric string); booleans, NaN and infinities are refused."""
-
-    def to_internal_value(self, data: Any) -> float:
-        if isinstance(data, bool):
-            self.fail("invalid")
-        value = super().to_internal_value(data)
-        if not math.isfinite(value):
-            self.fail("invalid")
-        return value
 
 
 class MetadataField(JSONObjectField):
@@ -42,16 +29,6 @@ class MetadataField(JSONObjectField):
         if len(json.dumps(metadata, separators=(",", ":")).encode()) > METADATA_MAX_BYTES:
             self.fail("too_large")
         return metadata
-
-
-class RejectUnknownFieldsMixin:
-    """A misspelt field is an error rather than silently ignored."""
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(self.initial_data) - set(self.fields))  # type: ignore[attr-defined]
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return attrs
 
 
 # --- memories -------------------------------------------------------------------

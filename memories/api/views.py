@@ -3,15 +3,15 @@
 from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, status
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import UserOutputSerializer
-from memories.embeddings import EmbeddingError, EmbeddingUnavailable
+from accounts.services import user_export_sections
+from config.api.views import OwnedViewSet, StrictCursorPagination, validated
 from memories.models import Memory, MemoryCollection
 from memories.selectors import (
     memory_collection_get,
@@ -22,9 +22,6 @@ from memories.selectors import (
     user_export,
 )
 from memories.services import (
-    MemoryCollectionNameTaken,
-    MemoryDuplicate,
-    MemoryInvalid,
     memory_collection_create,
     memory_collection_delete,
     memory_collection_update,
@@ -34,8 +31,8 @@ from memories.services import (
     memory_update,
 )
 
+from .errors import MEMORY_ERRORS
 from .serializers import (
-    MAX_PAGE_SIZE,
     DuplicateMemorySerializer,
     MemoryCollectionInputSerializer,
     MemoryCollectionOutputSerializer,
@@ -49,35 +46,8 @@ from .serializers import (
 )
 
 
-class EmbeddingServiceUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The embedding service is unavailable; try again shortly."
-    default_code = "embedding_unavailable"
-
-
-class EmbeddingServiceFailed(exceptions.APIException):
-    status_code = status.HTTP_502_BAD_GATEWAY
-    default_detail = "The embedding service refused the request."
-    default_code = "embedding_failed"
-
-
-class MemoryCursorPagination(CursorPagination):
-    page_size = 50
-    max_page_size = MAX_PAGE_SIZE
-    page_size_query_param = "page_size"
+class MemoryCursorPagination(StrictCursorPagination):
     ordering = ("-created_at", "-id")
-
-    def decode_cursor(self, request: Request) -> Any:
-        try:
-            return super().decode_cursor(request)
-        except exceptions.NotFound:
-            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from None
-
-
-def _validated(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _own_collection(request: Request, data: dict[str, Any]) -> None:
@@ -90,42 +60,15 @@ def _own_collection(request: Request, data: dict[str, Any]) -> None:
     data["collection"] = collection
 
 
-def _conflict(detail: str, code: str, **extra: str) -> Response:
-    return Response({"detail": detail, "code": code, **extra}, status=status.HTTP_409_CONFLICT)
-
-
-class OwnedViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):  # fmt: skip
-    """List, read and delete the caller's own objects; create and change are explicit."""
-
-    # Any id reaches the view, which answers 404 for a malformed one as for another user's.
-    lookup_value_regex = "[^/]+"
-
-
 class MemoryViewSet(OwnedViewSet):
     """The caller's memories: list, create, read, change, delete, history and search."""
 
     serializer_class = MemoryOutputSerializer
     pagination_class = MemoryCursorPagination
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, MemoryDuplicate):
-            return _conflict(
-                "You already have this memory.", "duplicate_memory",
-                existing_id=str(exc.existing_id),
-            )  # fmt: skip
-        if isinstance(exc, MemoryInvalid):
-            exc = exceptions.ValidationError({exc.field: [exc.message]})
-        elif isinstance(exc, EmbeddingUnavailable):
-            exc = EmbeddingServiceUnavailable()
-        elif isinstance(exc, EmbeddingError):
-            exc = EmbeddingServiceFailed()
-        return super().handle_exception(exc)
+    domain_errors = MEMORY_ERRORS
 
     def get_queryset(self) -> Any:
-        filters = _validated(MemoryListFilterSerializer, self.request.query_params)
+        filters = validated(MemoryListFilterSerializer, self.request.query_params)
         filters.pop("page_size", None)
         filters.pop("cursor", None)
         _own_collection(self.request, filters)
@@ -142,7 +85,7 @@ class MemoryViewSet(OwnedViewSet):
         responses={201: MemoryOutputSerializer, 409: DuplicateMemorySerializer},
     )
     def create(self, request: Request) -> Response:
-        data = _validated(MemoryInputSerializer, request.data)
+        data = validated(MemoryInputSerializer, request.data)
         _own_collection(request, data)
         memory = memory_create(user=request.user, **data)
         return Response(MemoryOutputSerializer(memory).data, status=status.HTTP_201_CREATED)
@@ -153,7 +96,7 @@ class MemoryViewSet(OwnedViewSet):
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         memory = self.get_object()
-        changes = _validated(MemoryInputSerializer, request.data, partial=True)
+        changes = validated(MemoryInputSerializer, request.data, partial=True)
         _own_collection(request, changes)
         memory = memory_update(memory=memory, actor="user", **changes)
         return Response(MemoryOutputSerializer(memory).data)
@@ -162,7 +105,7 @@ class MemoryViewSet(OwnedViewSet):
         memory_delete(memory=instance, actor="user")
 
     @extend_schema(responses=MemoryEventOutputSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request: Request, pk: str) -> Response:
         events = memory_history(user=request.user, memory_id=pk)
         if events is None:
@@ -172,7 +115,7 @@ class MemoryViewSet(OwnedViewSet):
     @extend_schema(request=MemorySearchInputSerializer, responses=MemorySearchOutputSerializer)
     @action(detail=False, methods=["post"])
     def search(self, request: Request) -> Response:
-        query = _validated(MemorySearchInputSerializer, request.data)
+        query = validated(MemorySearchInputSerializer, request.data)
         _own_collection(request, query)
         results = memory_recall(user=request.user, **query)
         return Response({"results": MemorySearchResultSerializer(results, many=True).data})
@@ -183,11 +126,7 @@ class MemoryCollectionViewSet(OwnedViewSet):
 
     serializer_class = MemoryCollectionOutputSerializer
     pagination_class = None
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, MemoryCollectionNameTaken):
-            return _conflict("You already have a collection of that name.", "duplicate_collection")
-        return super().handle_exception(exc)
+    domain_errors = MEMORY_ERRORS
 
     def get_queryset(self) -> Any:
         return memory_collection_list(user=self.request.user)
@@ -200,14 +139,14 @@ class MemoryCollectionViewSet(OwnedViewSet):
 
     @extend_schema(request=MemoryCollectionInputSerializer, responses={201: serializer_class})
     def create(self, request: Request) -> Response:
-        data = _validated(MemoryCollectionInputSerializer, request.data)
+        data = validated(MemoryCollectionInputSerializer, request.data)
         collection = memory_collection_create(user=request.user, **data)
         return Response(self.get_serializer(collection).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MemoryCollectionInputSerializer, responses=serializer_class)
     def partial_update(self, request: Request, pk: str) -> Response:
         collection = self.get_object()
-        changes = _validated(MemoryCollectionInputSerializer, request.data, partial=True)
+        changes = validated(MemoryCollectionInputSerializer, request.data, partial=True)
         collection = memory_collection_update(collection=collection, **changes)
         return Response(self.get_serializer(collection).data)
 
@@ -221,4 +160,5 @@ class MyExportView(APIView):
     @extend_schema(responses=OpenApiResponse(description="The caller's data as one document."))
     def get(self, request: Request) -> Response:
         profile = UserOutputSerializer(request.user).data
-        return Response({"profile": profile, **user_export(user=request.user)})
+        sections = user_export_sections(user=request.user)
+        return Response({"profile": profile, **user_export(user=request.user), **sections})

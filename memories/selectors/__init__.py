@@ -14,7 +14,13 @@ from .consolidation import (
 )
 from .export import user_export
 from .ingestion import ingestion_job_get
-from .memories import memory_get, memory_history, memory_list, memory_reembed_batches
+from .memories import (
+    memory_core,
+    memory_get,
+    memory_history,
+    memory_list,
+    memory_reembed_batches,
+)
 from .search import (
     SEARCH_EXACT_MAX_ROWS,
     SEARCH_MODES,
@@ -33,6 +39,7 @@ __all__ = [
     "memory_collection_get",
     "memory_collection_list",
     "memory_collection_name_taken",
+    "memory_core",
     "memory_due_for_decay",
     "memory_due_for_promotion",
     "memory_due_to_expire",

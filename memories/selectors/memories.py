@@ -75,3 +75,12 @@ def _batches(memories: QuerySet[Memory], size: int) -> Iterator[list[Memory]]:
             return
         yield batch
         after = batch[-1].pk
+
+
+def memory_core(*, user: User) -> QuerySet[Memory]:
+    """The user's core memories (always in context), most important first."""
+    return (
+        Memory.objects.filter(user=user, tier=Memory.Tier.CORE)
+        .defer("embedding")
+        .order_by("-importance", "created_at", "id")
+    )

@@ -14,6 +14,7 @@ from .consolidation import (
     memory_merge_near_duplicates,
     memory_promote_used,
 )
+from .context import MemoryContext, memory_context
 from .ingestion import (
     ingestion_job_apply,
     ingestion_job_create,
@@ -39,6 +40,7 @@ __all__ = [
     "COLLECTION_FIELDS",
     "MEMORY_FIELDS",
     "MemoryCollectionNameTaken",
+    "MemoryContext",
     "MemoryDuplicate",
     "MemoryInvalid",
     "content_hash",
@@ -52,6 +54,7 @@ __all__ = [
     "memory_collection_create",
     "memory_collection_delete",
     "memory_collection_update",
+    "memory_context",
     "memory_create",
     "memory_decay_unused",
     "memory_delete",

@@ -3,28 +3,17 @@ PostgreSQL and Redis."""
 
 import time
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
 from memories.models import IngestionJob, Memory, MemoryEvent
 from memories.services import ingestion_jobs_requeue_stale
-from tests.memories.ingestion import Workers, contents, finished, ingest, started_workers
+from tests.support.ingestion import contents, finished, ingest
+
+pytestmark = pytest.mark.slow
 
 ANA = "My name is Ana. I live in Lisbon. I love hiking and I have a dog named Bolt."
 REPLY = "Nice to meet you, Ana! I love hiking too. My name is Companion and I live in the cloud."
-
-
-@pytest.fixture(scope="module")
-def workers(django_db_setup, django_db_blocker) -> Iterator[Workers]:
-    with started_workers(django_db_blocker, LLM_PROVIDER="local") as workers:
-        yield workers
-
-
-@pytest.fixture
-def worker(workers: Workers, transactional_db) -> Workers:
-    workers.running()
-    return workers
 
 
 def test_a_conversation_becomes_memories_once_and_a_move_replaces_the_home(

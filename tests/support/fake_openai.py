@@ -1,7 +1,9 @@
 """A small OpenAI-compatible HTTP server, so that tests run the real openai/langchain client code.
 
 Each chat completion request is answered by `responder(request_json)`, which returns the message
-content (a JSON string for structured output) or a `(status, body)` pair for raw answers.
+content (a JSON string for structured output) or a `(status, body)` pair for raw answers. A
+request with `"stream": true` gets the content as server-sent events, a word per chunk (every
+`chunk_delay` seconds), then the usage when the client asked for it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,27 @@ def chat_completion(content: str, *, refusal: str | None = None) -> dict[str, An
     }
 
 
+def stream_events(content: str, *, usage: bool) -> list[dict[str, Any]]:
+    """The chunks of a streamed chat completion saying `content`, a word per chunk."""
+    base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()),
+            "model": "gpt-4o-mini"}  # fmt: skip
+    words = content.split(" ")
+    pieces = [word if i == 0 else f" {word}" for i, word in enumerate(words)]
+    events = [
+        {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": piece},
+                              "finish_reason": None, "logprobs": None}]}
+        for piece in pieces
+    ]  # fmt: skip
+    events.append(
+        {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop", "logprobs": None}]}
+    )
+    if usage:
+        tokens = {"prompt_tokens": 12, "completion_tokens": len(pieces),
+                  "total_tokens": 12 + len(pieces)}  # fmt: skip
+        events.append({**base, "choices": [], "usage": tokens})
+    return events
+
+
 def schema_name(request: dict[str, Any]) -> str:
     """Which structured output a request asks for (the pydantic model's name)."""
     return request.get("response_format", {}).get("json_schema", {}).get("name", "")
@@ -45,10 +68,15 @@ def schema_name(request: dict[str, Any]) -> str:
 class FakeOpenAI:
     """Serves /v1/chat/completions on a loopback port; records every request it answers."""
 
-    def __init__(self, responder: Responder, *, delay: float = 0.0) -> None:
+    def __init__(
+        self, responder: Responder, *, delay: float = 0.0, chunk_delay: float = 0.0
+    ) -> None:
         self.responder = responder
         self.delay = delay
+        self.chunk_delay = chunk_delay
         self.requests: list[dict[str, Any]] = []
+        self.streams_finished = 0
+        self.streams_abandoned = 0  # the client closed the stream before its end
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -88,6 +116,9 @@ class FakeOpenAI:
                 length = int(self.headers.get("Content-Length") or 0)
                 request = json.loads(self.rfile.read(length) or b"{}")
                 status, body = fake._answer(request)
+                if request.get("stream") and status == 200:
+                    self._stream(request, body["choices"][0]["message"]["content"])
+                    return
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -95,6 +126,28 @@ class FakeOpenAI:
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(payload)  # unless the client gave up waiting
+
+            def _stream(self, request: dict[str, Any], content: str) -> None:
+                usage = bool((request.get("stream_options") or {}).get("include_usage"))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                try:
+                    for event in stream_events(content, usage=usage):
+                        self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+                        self.wfile.flush()
+                        if fake.chunk_delay:
+                            time.sleep(fake.chunk_delay)
+                    self.wfile.write(b"data: [DONE]\n\n")
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    with fake._lock:
+                        fake.streams_abandoned += 1
+                    return
+                with fake._lock:
+                    fake.streams_finished += 1
 
             def log_message(self, format: str, *args: Any) -> None:
                 return

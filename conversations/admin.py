@@ -1,0 +1,51 @@
+"""Staff read conversations and their messages; nothing here changes them."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from .models import Conversation, Message
+
+MESSAGE_FIELDS = ("created_at", "role", "status", "content", "model", "usage", "error",
+                  "recalled_memory_ids", "ingestion_job")  # fmt: skip
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Message
+    fk_name = "conversation"
+    fields = MESSAGE_FIELDS
+    readonly_fields = MESSAGE_FIELDS
+    ordering = ("created_at", "id")
+    extra = 0
+    show_change_link = False
+
+
+@admin.register(Conversation)
+class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("__str__", "user", "message_count", "last_activity_at", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("title", "=user__email")
+    readonly_fields = ("user", "title", "created_at", "updated_at", "last_activity_at")
+    fields = readonly_fields
+    inlines = (MessageInline,)
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Conversation]:
+        return super().get_queryset(request).annotate(message_total=Count("messages"))
+
+    @admin.display(description="messages", ordering="message_total")
+    def message_count(self, conversation: Conversation) -> int:
+        return conversation.message_total
