@@ -32,7 +32,9 @@ class ContextInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 
 class ContextMemorySerializer(MemoryOutputSerializer):
     score = serializers.FloatField(
-        allow_null=True, help_text="Relevance to the messages; null for core memories."
+        allow_null=True,
+        help_text="Relevance to the messages (the hybrid search's fused score); null for core"
+        " memories.",
     )
 
 
