@@ -7,7 +7,14 @@ import pytest
 
 from config import serve
 from tests.support.clerk import SigningKey
-from tests.support.processes import BASE_DIR, SPA, free_port, subprocess_env, wait_for
+from tests.support.processes import (
+    BASE_DIR,
+    SPA,
+    WORKER_START_TIMEOUT,
+    free_port,
+    subprocess_env,
+    wait_for,
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,7 @@ def live_servers(transactional_db: None, clerk_keys: SigningKey) -> Iterator[Liv
     try:
         wait_for(
             lambda: _answers(servers.http_url) and _answers(f"http://127.0.0.1:{port['ws']}"),
-            timeout=30,
+            timeout=WORKER_START_TIMEOUT,  # each imports the whole project: slow on a busy machine
         )
         yield servers
     finally:
