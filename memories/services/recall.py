@@ -28,18 +28,24 @@ def memory_recall(
     """Search the user's memories by text, best first, counting a use of each memory found.
 
     One statement ranks the memories, counts the use and reads them back (the ORM's update()
-    cannot return rows), leaving the embeddings out.
+    cannot return rows), leaving the embeddings out. It locks the rows it counts in id order
+    first: two searches ranking the same rows differently would otherwise lock them in opposite
+    orders and deadlock.
     """
     query_embedding = embed_text(query)
+    table = Memory._meta.db_table
     with memory_ranking(user=user, top_k=top_k, tiers=tiers, collection=collection) as ranking:
         nearest, params = ranking(query_embedding).query.sql_with_params()
         above = "" if min_score is None else " AND nearest.score >= %s"
         found = Memory.objects.raw(
-            f"UPDATE {Memory._meta.db_table} AS memory"
+            f"WITH nearest (id, score) AS ({nearest}),"
+            f" locked AS (SELECT memory.id FROM {table} AS memory"
+            " JOIN nearest ON nearest.id = memory.id"
+            f" WHERE memory.user_id = %s{above} ORDER BY memory.id FOR UPDATE OF memory)"
+            f" UPDATE {table} AS memory"
             " SET access_count = memory.access_count + 1, last_accessed_at = %s"
-            f" FROM ({nearest}) AS nearest (id, score)"
-            f" WHERE memory.id = nearest.id AND memory.user_id = %s{above}"
+            " FROM nearest WHERE memory.id = nearest.id AND memory.id IN (SELECT id FROM locked)"
             f" RETURNING {_RECALLED_COLUMNS}, nearest.score",
-            [timezone.now(), *params, user.pk, *([] if min_score is None else [min_score])],
+            [*params, user.pk, *([] if min_score is None else [min_score]), timezone.now()],
         )
         return sorted(((memory, memory.score) for memory in found), key=lambda r: -r[1])
