@@ -28,9 +28,11 @@ def memory_recall(
     """Search the user's memories by text, best first, counting a use of each memory found.
 
     One statement ranks the memories, counts the use and reads them back (the ORM's update()
-    cannot return rows), leaving the embeddings out. It locks the rows it counts in id order
-    first: two searches ranking the same rows differently would otherwise lock them in opposite
-    orders and deadlock.
+    cannot return rows), leaving the embeddings out. It locks the rows it counts in one fixed
+    order first: two searches ranking the same rows differently would otherwise lock them in
+    opposite orders and deadlock. The order is by the id's text, which no index provides, so that
+    the planner sorts the few rows found (sorts are off on the index path) rather than walk the
+    primary key to avoid a sort.
     """
     query_embedding = embed_text(query)
     table = Memory._meta.db_table
@@ -41,7 +43,7 @@ def memory_recall(
             f"WITH nearest (id, score) AS ({nearest}),"
             f" locked AS (SELECT memory.id FROM {table} AS memory"
             " JOIN nearest ON nearest.id = memory.id"
-            f" WHERE memory.user_id = %s{above} ORDER BY memory.id FOR UPDATE OF memory)"
+            f" WHERE memory.user_id = %s{above} ORDER BY memory.id::text FOR UPDATE OF memory)"
             f" UPDATE {table} AS memory"
             " SET access_count = memory.access_count + 1, last_accessed_at = %s"
             " FROM nearest WHERE memory.id = nearest.id AND memory.id IN (SELECT id FROM locked)"
