@@ -1,10 +1,11 @@
-"""A throwaway live server for benchmarks: embedded stack, migrations, uvicorn on a port.
+"""A throwaway live server for benchmarks: embedded stack, migrations, and the web processes
+`make dev` starts (config/serve.py): HTTP on `port`, websockets on `port + 1`.
 
     with live_server(port=8101, env={"CLERK_JWT_KEY": pem}) as server:
-        httpx.get(f"{server.url}/api/v1/health/live")
+        httpx.get(f"{server.url}/api/v1/health/live")   # server.ws_url for /ws/events
 
-Everything started here (PostgreSQL, Redis, uvicorn, an optional Celery worker) is stopped and
-its data directory removed on exit.
+Everything started here (PostgreSQL, Redis, the web processes, an optional Celery worker) is
+stopped and its data directory removed on exit.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import httpx
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from config import serve  # noqa: E402
 from config.embedded import ensure_stack  # noqa: E402
 
 # Importing the app took 28 s on the 2 shared cores at a load average of 7.
@@ -34,21 +36,22 @@ START_TIMEOUT_SECONDS = 120.0
 @dataclass(frozen=True)
 class LiveServer:
     url: str
+    ws_url: str
     env: dict[str, str]
     pid: int
     data_dir: Path
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time used so far by uvicorn and by the stack's PostgreSQL processes (Linux).
+        """CPU time used so far by the HTTP server and by the stack's PostgreSQL processes (Linux).
 
         Unlike wall-clock throughput, this barely moves when other work shares the machine.
         """
         postmaster = int((self.data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
         # The postmaster's own count includes backends that have exited (one per connection).
         postgres = _cpu(postmaster, reaped=True) + sum(map(_cpu, _children(postmaster)))
-        # With --workers (WEB_CONCURRENCY) the requests are served by uvicorn's children.
-        uvicorn = _cpu(self.pid) + sum(map(_cpu, _children(self.pid)))
-        return {"uvicorn": uvicorn, "postgres": postgres}
+        # With WEB_CONCURRENCY > 1 the requests are served by the HTTP server's children.
+        http = _cpu(self.pid) + sum(map(_cpu, _children(self.pid)))
+        return {"http": http, "postgres": postgres}
 
 
 def _stat(pid: int | str) -> list[str]:
@@ -83,14 +86,14 @@ def _wait_until_live(url: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"uvicorn exited with {process.returncode}")
+            raise RuntimeError(f"{process.args[2]} exited with {process.returncode}")
         try:
             if httpx.get(f"{url}/api/v1/health/live", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"uvicorn did not answer on {url}")
+    raise RuntimeError(f"{process.args[2]} did not answer on {url}")
 
 
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
@@ -119,11 +122,10 @@ def live_server(
         subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], cwd=BASE_DIR,
                        env=server_env, check=True)  # fmt: skip
         url = f"http://127.0.0.1:{port}"
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--lifespan", "off", "--no-access-log", "--log-level", "warning"],
-            cwd=BASE_DIR, env=server_env,
-        ))  # fmt: skip
+        server_env |= {"PORT": str(port), "WS_PORT": str(port + 1)}
+        for role, command in serve.commands(env=server_env).items():
+            processes.append(subprocess.Popen(command, cwd=BASE_DIR,
+                                              env=serve.web_env(role, server_env)))  # fmt: skip
         if worker:
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "WARNING",
@@ -131,7 +133,9 @@ def live_server(
                 cwd=BASE_DIR, env=server_env,
             ))  # fmt: skip
         _wait_until_live(url, processes[0])
-        yield LiveServer(url=url, env=server_env, pid=processes[0].pid, data_dir=data_dir)
+        _wait_until_live(f"http://127.0.0.1:{port + 1}", processes[1])
+        yield LiveServer(url=url, ws_url=f"ws://127.0.0.1:{port + 1}", env=server_env,
+                         pid=processes[0].pid, data_dir=data_dir)  # fmt: skip
     finally:
         _stop(processes)
         stack.stop()

@@ -3,11 +3,11 @@
     .venv/bin/python -m bench.auth [--port 8101] [--seconds 2] [--concurrency 8] [--rounds 5]
                                    [--no-pool]
 
-Starts a throwaway stack and uvicorn (bench/_live.py) that verifies tokens through a JWKS served
+Starts a throwaway stack and the web (bench/_live.py), verifying tokens through a JWKS served
 by this process, so the key cache is on the measured path; prints req/s, p50 and p95 for both
 endpoints, their ratio (target: at least 50%), and how many times the JWKS was fetched.
 The two endpoints take turns in short slices, so background load on a shared machine hits both;
-the server's CPU per request (uvicorn, PostgreSQL) is printed too, as it barely depends on that
+the server's CPU per request (HTTP server, PostgreSQL) is printed too, as it barely depends on that
 load. The server uses a psycopg pool (DATABASE_POOL=true), as `make dev` and the Docker image do
 for the web process; `--no-pool` opens a connection per request instead, for comparison.
 """
@@ -83,7 +83,7 @@ def report(results: dict[str, dict], args: argparse.Namespace, jwks_fetches: int
         throughput[name] = rps
         cpu = {part: 1000 * used / count for part, used in result["cpu"].items()}
         print(f"{name:<26} {rps:8.0f} req/s   p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   "
-              f"server CPU/request: uvicorn {cpu.get('uvicorn', 0):.2f} ms, "
+              f"server CPU/request: HTTP {cpu.get('http', 0):.2f} ms, "
               f"postgres {cpu.get('postgres', 0):.2f} ms")  # fmt: skip
     live_rps, me_rps = throughput.values()
     print(f"users/me / health/live throughput: {me_rps / live_rps:.0%} (target >= 50%)")

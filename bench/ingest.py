@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.ingest [--port 8104] [--jobs 100] [--model-jobs 40]
                                      [--model-delay 0.3] [--concurrency 4]
 
-Starts a throwaway stack and uvicorn (bench/_live.py) and a real Celery worker, then runs
+Starts a throwaway stack and the web processes (bench/_live.py) and a real Celery worker, then runs
 bursts of jobs, one user each (each user first gets one memory through the API, so that every
 job both extracts and decides): with the local providers, and with the `openai` provider
 against a local fake OpenAI server that answers after `--model-delay` seconds per call, once

@@ -301,7 +301,7 @@ def plan_forced(plan: str | None) -> Iterator[None]:
 
 
 class CpuMeter:
-    """CPU seconds spent answering: by this process (for the selector) or uvicorn (for HTTP), plus
+    """CPU seconds spent answering: by this process (the selector) or the HTTP server, plus
     the PostgreSQL backends. Unlike latency, it barely moves when other work shares the machine."""
 
     def __init__(self, server: LiveServer) -> None:

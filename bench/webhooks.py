@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.webhooks [--deliveries 300] [--rounds 3] [--senders 8]
                                        [--workers 2] [--pool true|false]
 
-Starts a throwaway stack (bench/_live.py; uvicorn with one worker per core of the 2-core target
+Starts a throwaway stack (bench/_live.py; the HTTP server, a worker per core of the 2-core target
 machine, and the DATABASE_POOL that ASGI needs), posts `user.created` deliveries for fresh users,
 signed with svix, first one at a time and then from concurrent senders, checks that every one
 was answered 200 and recorded exactly once, and prints the figures against the targets
@@ -102,7 +102,7 @@ def _run(server: LiveServer, *, deliveries: int, senders: int) -> dict[str, floa
         "p50": cuts[49],
         "p95": cuts[94],
         "max": max(latencies),
-        "uvicorn_cpu": 1000 * cpu["uvicorn"] / deliveries,
+        "http_cpu": 1000 * cpu["http"] / deliveries,
         "postgres_cpu": 1000 * cpu["postgres"] / deliveries,
     }
 
@@ -132,7 +132,7 @@ def main() -> int:
         "--pool", choices=("true", "false"), default="true", help="DATABASE_POOL for the server"
     )
     parser.add_argument(
-        "--workers", type=int, default=2, help="uvicorn processes (one per core of the target)"
+        "--workers", type=int, default=2, help="HTTP server processes (one per core of the target)"
     )
     args = parser.parse_args()
 
@@ -149,16 +149,16 @@ def main() -> int:
         ]
         events, users = _recorded(server.env["DATABASE_URL"])
 
-    print(f"uvicorn workers: {args.workers}, DATABASE_POOL={args.pool}; medians of {args.rounds}")
+    print(f"HTTP workers: {args.workers}, DATABASE_POOL={args.pool}; medians of {args.rounds}")
     columns = ("senders", "deliveries", "per second", "p50 ms", "p95 ms", "max ms", "cpu ms")
     print(" ".join(f"{name:>10}" for name in columns))
     for r in results:
         print(
             f"{r['senders']:>10} {r['deliveries']:>10} {r['per_second']:>10.1f} "
             f"{r['p50']:>10.1f} {r['p95']:>10.1f} {r['max']:>10.1f} "
-            f"{r['uvicorn_cpu']:>5.1f}+{r['postgres_cpu']:.1f}"
+            f"{r['http_cpu']:>5.1f}+{r['postgres_cpu']:.1f}"
         )
-    print("cpu ms: server CPU per delivery, uvicorn + PostgreSQL (barely moved by other load)")
+    print("cpu ms: server CPU per delivery, HTTP server + PostgreSQL (barely moved by other load)")
     expected = WARMUP + 2 * args.rounds * args.deliveries
     print(f"recorded: {events} events, {users} users (expected {expected} of each)")
     concurrent = results[1]

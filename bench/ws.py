@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/ws.py [--sockets 1000] [--events 300] [--port 8105]
 
+Memories are created over HTTP (granian WSGI on --port), events arrive on the websocket server
+(uvicorn ASGI on --port + 1), as `make dev` serves them.
+
 Prints how many sockets were held open, the delivery latency from the API's response to the
 socket's receipt (p50/p95), and the server's resident memory before and after.
 """
@@ -57,12 +60,13 @@ async def listen(socket, inbox: dict[str, float]) -> None:
             inbox[message["memory"]["id"]] = time.perf_counter()
 
 
-async def run(url: str, key: SigningKey, sockets: int, events: int, port: int) -> None:
+async def run(url: str, ws_url: str, key: SigningKey, sockets: int, events: int) -> None:
     tokens = [mint_token(key, sub=f"user_bench{i:05d}", exp=int(time.time()) + 3600)
               for i in range(sockets)]  # fmt: skip
+    port = int(ws_url.rsplit(":", 1)[1])
     rss_before = server_rss_mb(port)
     started = time.perf_counter()
-    conns = await open_sockets(url.replace("http", "ws") + "/ws/events", tokens)
+    conns = await open_sockets(ws_url + "/ws/events", tokens)
     print(f"opened {len(conns)} sockets in {time.perf_counter() - started:.1f}s")
     inbox: dict[str, float] = {}
     listeners = [asyncio.create_task(listen(conn, inbox)) for conn in conns]
@@ -116,7 +120,7 @@ def main() -> None:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     }
     with live_server(port=args.port, env=env) as server:
-        asyncio.run(run(server.url, key, args.sockets, args.events, args.port))
+        asyncio.run(run(server.url, server.ws_url, key, args.sockets, args.events))
 
 
 if __name__ == "__main__":

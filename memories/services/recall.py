@@ -31,21 +31,29 @@ def memory_recall(
     `mode` is hybrid, vector or text (see memories.selectors.search); `min_score` is a floor on
     the cosine similarity (`similarity`) whatever the mode, as the fused score has no fixed scale.
     One statement ranks the memories, counts the use and reads them back (the ORM's update()
-    cannot return rows), leaving the embeddings out.
+    cannot return rows), leaving the embeddings out. It locks the rows it counts in one fixed
+    order first: two searches ranking the same rows differently would otherwise lock them in
+    opposite orders and deadlock. The order is by the id's text, which no index provides, so that
+    the planner sorts the few rows found (sorts are off on the index path) rather than walk the
+    primary key to avoid a sort.
     """
     query_embedding = embed_text(query)
+    table = Memory._meta.db_table
     with memory_ranking(
         user=user, top_k=top_k, mode=mode, tiers=tiers, collection=collection
     ) as ranking:
         nearest, params = ranking(query_embedding, query)
         above = "" if min_score is None else " AND nearest.similarity >= %s"
         found = Memory.objects.raw(
-            f"UPDATE {Memory._meta.db_table} AS memory"
+            f"WITH nearest (id, score, similarity) AS ({nearest}),"
+            f" locked AS (SELECT memory.id FROM {table} AS memory"
+            " JOIN nearest ON nearest.id = memory.id"
+            f" WHERE memory.user_id = %s{above} ORDER BY memory.id::text FOR UPDATE OF memory)"
+            f" UPDATE {table} AS memory"
             " SET access_count = memory.access_count + 1, last_accessed_at = %s"
-            f" FROM ({nearest}) AS nearest (id, score, similarity)"
-            f" WHERE memory.id = nearest.id AND memory.user_id = %s{above}"
+            " FROM nearest WHERE memory.id = nearest.id AND memory.id IN (SELECT id FROM locked)"
             f" RETURNING {_RECALLED_COLUMNS}, nearest.score, nearest.similarity",
-            [timezone.now(), *params, user.pk, *([] if min_score is None else [min_score])],
+            [*params, user.pk, *([] if min_score is None else [min_score]), timezone.now()],
         )
         results = [SearchResult(memory, memory.score, memory.similarity) for memory in found]
         return sorted(results, key=lambda result: (-result.score, -result.similarity))

@@ -73,7 +73,7 @@ def test_top_k_tiers_collection_and_min_score(user_client, user, facts):
 def test_returned_memories_get_their_access_counted_in_one_statement(user_client, facts):
     with CaptureQueriesContext(connection) as queries:
         results = search(user_client, top_k=2).json()["results"]
-    updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
+    updates = [q["sql"] for q in queries if "UPDATE memories_memory" in q["sql"]]
     assert len(updates) == 1
     # Ranked, counted and read back by that statement: nothing else reads the memories.
     assert not [q for q in queries if 'FROM "memories_memory"' in q["sql"]]
