@@ -79,6 +79,12 @@ class JwksKeySource:
     A `kid` missing from the cache triggers one refetch, at most once per 30 s, so that tokens
     with made-up `kid`s cannot make us hammer Clerk. A failed fetch is retried after a short
     pause, and the keys already held keep working meanwhile.
+
+    PyJWT's `PyJWKClient` fetches and parses the set here, but its own cache is off: once its
+    cache has expired, a failed refetch leaves it with no keys at all (every user would get a
+    503 during a short Clerk outage instead of being served by the keys already held), and its
+    refetch cooldown starts only after a successful fetch, so during an outage every request
+    would wait out a fetch timeout in turn, under the client's lock.
     """
 
     def __init__(

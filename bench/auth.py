@@ -23,7 +23,7 @@ from collections import Counter
 import httpx
 
 from bench._live import LiveServer, live_server
-from tests.clerk import JwksServer, SigningKey, mint_token
+from tests.support.clerk import JwksServer, SigningKey, mint_token
 
 CLERK_ID = "user_2benchmark"
 

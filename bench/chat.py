@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._live import LiveServer, _children, _cpu, live_server
 from bench.ingest import worker
-from tests.clerk import SigningKey, mint_token
-from tests.memories.fake_openai import FakeOpenAI, local_model, schema_name
+from tests.support.clerk import SigningKey, mint_token
+from tests.support.fake_openai import FakeOpenAI, local_model, schema_name
 
 ORIGIN = "http://localhost:5173"
 REPLY_TIMEOUT = 120.0

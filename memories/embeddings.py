@@ -1,17 +1,24 @@
 """Text embeddings behind one interface, the provider chosen by `EMBEDDING_PROVIDER`.
 
-`local` (the default) is offline and deterministic: signed feature hashing of word unigrams,
-word bigrams and character n-grams. It is lexical, not semantic: texts that share words or word
-fragments are close; synonyms are not. `openai` calls `text-embedding-3-small` at the same size.
+`local` (the default) is WordLlama `l2_supercat` at 256 dimensions: static token embeddings,
+mean-pooled, semantic ("what pets do I have?" finds "User has a dog named Bolt"), offline, with
+its weights and tokenizer read from the files inside the `wordllama` wheel. Its vectors are
+zero-padded to the 1536-dim column, which leaves cosine similarity exactly unchanged.
+`hashing` is the earlier lexical embedder (signed feature hashing of words, word bigrams and
+character n-grams), kept as the baseline bench/retrieval.py compares against. `openai` calls
+`text-embedding-3-small` at the column's size.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+import threading
 import zlib
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import openai
@@ -19,9 +26,22 @@ from django.conf import settings
 
 from .models import EMBEDDING_DIMENSIONS
 
-LOCAL_MODEL_NAME = "local-hashing-v1"
+if TYPE_CHECKING:
+    from wordllama import WordLlamaInference
+
+LOCAL_MODEL_NAME = "wordllama-l2_supercat-256"
+HASHING_MODEL_NAME = "local-hashing-v1"
 OPENAI_MODEL_NAME = "text-embedding-3-small"
 OPENAI_BATCH_SIZE = 256
+LOCAL_BATCH_SIZE = 64
+MODEL_NAMES = {
+    "local": LOCAL_MODEL_NAME,
+    "hashing": HASHING_MODEL_NAME,
+    "openai": OPENAI_MODEL_NAME,
+}
+
+_WORDLLAMA_CONFIG = "l2_supercat"
+_WORDLLAMA_DIMENSIONS = 256
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _CHAR_NGRAM_SIZES = (3, 4)
@@ -40,16 +60,19 @@ class EmbeddingUnavailable(EmbeddingError):
 
 def embedding_model_name() -> str:
     """The name stored with each embedding, so vectors of different models are never mixed."""
-    return OPENAI_MODEL_NAME if _provider() == "openai" else LOCAL_MODEL_NAME
+    return MODEL_NAMES[_provider()]
 
 
 def embed_texts(texts: Sequence[str]) -> list[np.ndarray]:
     """One L2-normalised float32 vector of EMBEDDING_DIMENSIONS per text, in order."""
     if not texts:
         return []
-    if _provider() == "openai":
+    provider = _provider()
+    if provider == "openai":
         return _openai_embed(list(texts))
-    return [_local_embed(text) for text in texts]
+    if provider == "hashing":
+        return [_hashing_embed(text) for text in texts]
+    return _wordllama_embed(list(texts))
 
 
 def embed_text(text: str) -> np.ndarray:
@@ -58,12 +81,57 @@ def embed_text(text: str) -> np.ndarray:
 
 def _provider() -> str:
     provider = settings.EMBEDDING_PROVIDER
-    if provider not in ("local", "openai"):
+    if provider not in MODEL_NAMES:
         raise EmbeddingError(f"unknown EMBEDDING_PROVIDER {provider!r}")
     return provider
 
 
-# --- local: feature hashing -----------------------------------------------------
+# --- local: WordLlama, from the files inside its wheel ----------------------------
+
+_wordllama_lock = threading.Lock()
+_wordllama_model: WordLlamaInference | None = None
+
+
+def _wordllama() -> WordLlamaInference:
+    """The model, loaded on first use, once per process even when threads race for it."""
+    global _wordllama_model
+    if _wordllama_model is None:
+        with _wordllama_lock:
+            if _wordllama_model is None:
+                _wordllama_model = _wordllama_load()
+    return _wordllama_model
+
+
+def _wordllama_load() -> WordLlamaInference:
+    # Imported here, not at the top: a process that never embeds locally (OpenAI, the hashing
+    # baseline, a web process of tests that pass their own vectors) pays nothing for it.
+    import wordllama
+
+    # Its default load() looks for the tokenizer in a folder the wheel does not have, then
+    # downloads it. The wheel's own folder laid out as the cache holds both files.
+    model = wordllama.WordLlama.load(
+        _WORDLLAMA_CONFIG,
+        dim=_WORDLLAMA_DIMENSIONS,
+        cache_dir=Path(wordllama.__file__).parent,
+        disable_download=True,
+    )
+    # Half precision, as the search column stores it anyway: 16 MB less per process, and the
+    # same rankings on bench/retrieval_set.json (pooling still sums in float32).
+    model.embedding = model.embedding.astype(np.float16)
+    return model
+
+
+def _wordllama_embed(texts: list[str]) -> list[np.ndarray]:
+    # A batch is padded to its longest text: embedding texts of like length together keeps
+    # one long memory from inflating the whole batch.
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    pooled = _wordllama().embed([texts[i] for i in order], batch_size=LOCAL_BATCH_SIZE)
+    padded = np.zeros((len(texts), EMBEDDING_DIMENSIONS), dtype=np.float32)
+    padded[order, :_WORDLLAMA_DIMENSIONS] = pooled
+    return [_normalised(vector) for vector in padded]
+
+
+# --- hashing: the earlier lexical embedder ----------------------------------------
 
 
 def _features(text: str) -> list[tuple[str, float]]:
@@ -79,7 +147,7 @@ def _features(text: str) -> list[tuple[str, float]]:
     return features or [("empty", 1.0)]
 
 
-def _local_embed(text: str) -> np.ndarray:
+def _hashing_embed(text: str) -> np.ndarray:
     features = _features(text)
     hashes = np.fromiter(
         (zlib.crc32(name.encode()) for name, _ in features), dtype=np.uint64, count=len(features)
@@ -89,10 +157,7 @@ def _local_embed(text: str) -> np.ndarray:
     signs = np.where((hashes // EMBEDDING_DIMENSIONS) % 2 == 0, 1.0, -1.0).astype(np.float32)
     vector = np.zeros(EMBEDDING_DIMENSIONS, dtype=np.float32)
     np.add.at(vector, (hashes % EMBEDDING_DIMENSIONS).astype(np.intp), weights * signs)
-    norm = float(np.linalg.norm(vector))
-    if norm == 0.0:
-        vector[0], norm = 1.0, 1.0
-    return vector / norm
+    return _normalised(vector)
 
 
 # --- openai ---------------------------------------------------------------------
@@ -141,4 +206,8 @@ def _openai_batch(client: openai.OpenAI, batch: list[str]) -> list[np.ndarray]:
 
 def _normalised(vector: np.ndarray) -> np.ndarray:
     norm = float(np.linalg.norm(vector))
-    return vector / norm if norm else vector
+    if norm == 0.0:
+        # A text with no known token: one fixed unit vector rather than zeros (cosine undefined).
+        vector = np.zeros_like(vector)
+        vector[0], norm = 1.0, 1.0
+    return vector / norm

@@ -1,6 +1,8 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -45,8 +47,6 @@ class Memory(models.Model):
     class Source(models.TextChoices):
         API = "api"
         INGESTION = "ingestion"
-        CONSOLIDATION = "consolidation"
-        IMPORT = "import"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
@@ -101,7 +101,8 @@ class Memory(models.Model):
 class MemoryVector(models.Model):
     """What search reads: a memory's embedding in half precision, with the columns it filters on.
 
-    A database trigger keeps one row per memory (see migration 0005); nothing writes it directly.
+    A database trigger keeps one row per memory (see migrations 0005, 0007 and 0008); nothing
+    writes it directly.
     Kept apart from Memory so that bumping a memory's access count never touches the HNSW index,
     and stored in the row itself (STORAGE PLAIN) rather than in TOAST, so that an exact scan reads
     one heap page per two memories instead of an index lookup and four TOAST chunks per memory.
@@ -118,9 +119,12 @@ class MemoryVector(models.Model):
     tier = models.CharField(max_length=16, choices=Memory.Tier.choices)
     collection_id = models.UUIDField(null=True)
     embedding_half = HalfVectorField(dimensions=EMBEDDING_DIMENSIONS)
+    # English stems and plain words of the content, for full-text matching (migrations 0007, 0008).
+    content_search = SearchVectorField()
 
     class Meta:
         indexes = [
+            GinIndex(fields=["content_search"], name="memories_vector_text_idx"),
             models.Index(fields=["user_id", "tier"], name="memories_vector_user_tier_idx"),
             models.Index(fields=["collection_id"], name="memories_vector_collection_idx"),
             # ef_construction 128 rather than 64: recall@10 0.99 instead of 0.96 on lexical
@@ -153,7 +157,6 @@ class MemoryEvent(models.Model):
         USER = "user"
         PIPELINE = "pipeline"
         STAFF = "staff"
-        SYSTEM = "system"
 
     id = models.BigAutoField(primary_key=True)
     memory_id = models.UUIDField(db_index=True)

@@ -1,41 +1,11 @@
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User, UserPreferences
-
-MAX_NESTING = 16
-
-
-def _nested_deeper_than(value: Any, depth: int) -> bool:
-    if not isinstance(value, dict | list):
-        return False
-    if depth == 0:
-        return True
-    children = value.values() if isinstance(value, dict) else value
-    return any(_nested_deeper_than(child, depth - 1) for child in children)
-
-
-@extend_schema_field(OpenApiTypes.OBJECT)
-class JSONObjectField(serializers.Field):
-    """A JSON object of any content, nested at most MAX_NESTING levels."""
-
-    default_error_messages = {
-        "not_an_object": "Expected a JSON object or null.",
-        "too_deep": f"Nested deeper than {MAX_NESTING} levels.",
-    }
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        if not isinstance(data, dict):
-            self.fail("not_an_object")
-        if _nested_deeper_than(data, MAX_NESTING):
-            self.fail("too_deep")
-        return data
-
-    def to_representation(self, value: dict[str, Any]) -> dict[str, Any]:
-        return value
+from config.api.fields import JSONObjectField
+from config.api.serializers import RejectUnknownFieldsMixin
 
 
 @extend_schema_field(
@@ -56,17 +26,11 @@ class FlagsField(JSONObjectField):
         return flags
 
 
-class PreferencesPatchInputSerializer(serializers.Serializer):
+class PreferencesPatchInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     """A JSON merge patch (RFC 7396) for `settings` and/or `onboarding`."""
 
     settings = JSONObjectField(required=False, allow_null=True)
     onboarding = FlagsField(required=False, allow_null=True)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return attrs
 
 
 # Plain serializers rather than ModelSerializers: /users/me is on every page load, and model
@@ -80,11 +44,13 @@ class PreferencesOutputSerializer(serializers.Serializer[UserPreferences]):
 class UserOutputSerializer(serializers.Serializer[User]):
     id = serializers.IntegerField()
     clerk_user_id = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.CharField(
+        help_text="The primary email; empty until Clerk's profile arrives."
+    )
     username = serializers.CharField(allow_null=True)
     first_name = serializers.CharField()
     last_name = serializers.CharField()
-    image_url = serializers.URLField()
+    image_url = serializers.CharField(help_text="A URL, or empty when Clerk has none.")
     created_at = serializers.SerializerMethodField(
         help_text="When the account was created (Clerk's time, in ms since the epoch)."
     )

@@ -4,7 +4,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.services import PreferencesTooLarge, user_preferences_update
-from config.parsers import PayloadTooLarge
+from config.api.errors import DomainErrorsMixin
+from config.api.parsers import PayloadTooLarge
 
 from .parsers import MergePatchParser, PreferencesJSONParser
 from .serializers import (
@@ -22,10 +23,11 @@ class MeView(APIView):
         return Response(UserOutputSerializer(request.user).data)
 
 
-class MyPreferencesView(APIView):
+class MyPreferencesView(DomainErrorsMixin, APIView):
     """Merge a JSON merge patch (RFC 7396) into the caller's preferences."""
 
     parser_classes = (PreferencesJSONParser, MergePatchParser)
+    domain_errors = {PreferencesTooLarge: lambda exc: PayloadTooLarge(str(exc))}
 
     @extend_schema(
         operation_id="users_me_preferences_update",
@@ -35,10 +37,5 @@ class MyPreferencesView(APIView):
     def patch(self, request: Request) -> Response:
         serializer = PreferencesPatchInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            preferences = user_preferences_update(
-                user=request.user, patch=serializer.validated_data
-            )
-        except PreferencesTooLarge as exc:
-            raise PayloadTooLarge(str(exc)) from exc
+        preferences = user_preferences_update(user=request.user, patch=serializer.validated_data)
         return Response(PreferencesOutputSerializer(preferences).data)

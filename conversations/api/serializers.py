@@ -6,8 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from config.fields import StrictCharField
-from memories.api.serializers import RejectUnknownFieldsMixin
+from config.api.fields import StrictCharField
+from config.api.serializers import RejectUnknownFieldsMixin
 
 from ..models import (
     MAX_CLIENT_MESSAGE_ID_LENGTH,
@@ -34,12 +34,12 @@ class ConversationOutputSerializer(serializers.Serializer):
         return conversation_render(instance)
 
 
-class MessageInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+class ChatMessageInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     content = StrictCharField(max_length=MAX_MESSAGE_LENGTH)
     client_message_id = StrictCharField(max_length=MAX_CLIENT_MESSAGE_ID_LENGTH, required=False)
 
 
-class MessageOutputSerializer(serializers.Serializer):
+class ChatMessageOutputSerializer(serializers.Serializer):
     """Documents the shape; rendering is `message_render`, shared with the live events."""
 
     id = serializers.UUIDField()
@@ -64,9 +64,9 @@ class MessageOutputSerializer(serializers.Serializer):
         return message_render(instance)
 
 
-class MessageSentSerializer(serializers.Serializer):
-    message = MessageOutputSerializer()
-    reply = MessageOutputSerializer()
+class ChatMessageSentSerializer(serializers.Serializer):
+    message = ChatMessageOutputSerializer()
+    reply = ChatMessageOutputSerializer()
 
 
 class ConflictSerializer(serializers.Serializer):

@@ -10,7 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from memories.api.views import MemoryCursorPagination, OwnedViewSet, conflict, validated
+from config.api.errors import Conflict, DomainErrors, DomainErrorsMixin
+from memories.api.views import MemoryCursorPagination, OwnedViewSet, validated
 
 from ..models import Conversation, Message
 from ..selectors import conversation_get, conversation_list, message_get, message_list
@@ -27,19 +28,25 @@ from ..services import (
     reply_retry,
 )
 from .serializers import (
+    ChatMessageInputSerializer,
+    ChatMessageOutputSerializer,
+    ChatMessageSentSerializer,
     ConflictSerializer,
     ConversationInputSerializer,
     ConversationOutputSerializer,
-    MessageInputSerializer,
-    MessageOutputSerializer,
-    MessageSentSerializer,
 )
 
-CONFLICTS: dict[type[Exception], tuple[str, str]] = {
-    ReplyInProgress: ("The companion is still replying in this conversation.", "reply_in_progress"),
-    NotAReply: ("Only the companion's replies can be cancelled or retried.", "not_a_reply"),
-    ReplyNotCancellable: ("The reply has already finished.", "reply_finished"),
-    ReplyNotRetryable: ("Only a failed or cancelled reply can be retried.", "reply_not_retryable"),
+CONVERSATION_ERRORS: DomainErrors = {
+    ReplyInProgress: lambda exc: Conflict(
+        "The companion is still replying in this conversation.", "reply_in_progress"
+    ),
+    NotAReply: lambda exc: Conflict(
+        "Only the companion's replies can be cancelled or retried.", "not_a_reply"
+    ),
+    ReplyNotCancellable: lambda exc: Conflict("The reply has already finished.", "reply_finished"),
+    ReplyNotRetryable: lambda exc: Conflict(
+        "Only a failed or cancelled reply can be retried.", "reply_not_retryable"
+    ),
 }
 
 
@@ -49,13 +56,6 @@ class ConversationCursorPagination(MemoryCursorPagination):
 
 class MessageCursorPagination(MemoryCursorPagination):
     ordering = ("created_at", "id")
-
-
-def _conflicts_mapped(exc: Exception) -> Response | None:
-    for kind, (detail, code) in CONFLICTS.items():
-        if isinstance(exc, kind):
-            return conflict(detail, code)
-    return None
 
 
 def _own_conversation(request: Request, conversation_id: str) -> Conversation:
@@ -104,9 +104,8 @@ class ConversationViewSet(OwnedViewSet):
         conversation_delete(conversation=instance)
 
 
-class ConversationAPIView(APIView):
-    def handle_exception(self, exc: Exception) -> Response:
-        return _conflicts_mapped(exc) or super().handle_exception(exc)
+class ConversationAPIView(DomainErrorsMixin, APIView):
+    domain_errors = CONVERSATION_ERRORS
 
 
 class MessageListView(ConversationAPIView):
@@ -114,26 +113,26 @@ class MessageListView(ConversationAPIView):
 
     pagination = MessageCursorPagination
 
-    @extend_schema(responses=MessageOutputSerializer(many=True))
+    @extend_schema(responses=ChatMessageOutputSerializer(many=True))
     def get(self, request: Request, conversation_id: str) -> Response:
         conversation = _own_conversation(request, conversation_id)
         paginator = self.pagination()
         page = paginator.paginate_queryset(message_list(conversation=conversation), request, self)
-        return paginator.get_paginated_response(MessageOutputSerializer(page, many=True).data)
+        return paginator.get_paginated_response(ChatMessageOutputSerializer(page, many=True).data)
 
     @extend_schema(
-        request=MessageInputSerializer,
-        responses={202: MessageSentSerializer, 409: ConflictSerializer},
+        request=ChatMessageInputSerializer,
+        responses={202: ChatMessageSentSerializer, 409: ConflictSerializer},
         description="Stores the message and a pending reply; the reply streams on /ws/events "
         "(message.delta, then message.completed, message.failed or message.cancelled).",
     )
     def post(self, request: Request, conversation_id: str) -> Response:
         conversation = _own_conversation(request, conversation_id)
-        data = validated(MessageInputSerializer, request.data)
+        data = validated(ChatMessageInputSerializer, request.data)
         said, reply, _ = message_send(conversation=conversation, **data)
         body = {
-            "message": MessageOutputSerializer(said).data,
-            "reply": MessageOutputSerializer(reply).data,
+            "message": ChatMessageOutputSerializer(said).data,
+            "reply": ChatMessageOutputSerializer(reply).data,
         }
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
@@ -141,25 +140,29 @@ class MessageListView(ConversationAPIView):
 class MessageDetailView(ConversationAPIView):
     """One message: a client that reconnects reads a reply's state here."""
 
-    @extend_schema(responses=MessageOutputSerializer)
+    @extend_schema(responses=ChatMessageOutputSerializer)
     def get(self, request: Request, conversation_id: str, message_id: str) -> Response:
         message = _own_message(request, conversation_id, message_id)
-        return Response(MessageOutputSerializer(message).data)
+        return Response(ChatMessageOutputSerializer(message).data)
 
 
 class MessageCancelView(ConversationAPIView):
     """Stop a pending or streaming reply (the model call stops before its next chunk)."""
 
-    @extend_schema(request=None, responses={200: MessageOutputSerializer, 409: ConflictSerializer})
+    @extend_schema(
+        request=None, responses={200: ChatMessageOutputSerializer, 409: ConflictSerializer}
+    )
     def post(self, request: Request, conversation_id: str, message_id: str) -> Response:
         reply = reply_cancel(reply=_own_message(request, conversation_id, message_id))
-        return Response(MessageOutputSerializer(reply).data)
+        return Response(ChatMessageOutputSerializer(reply).data)
 
 
 class MessageRetryView(ConversationAPIView):
     """Run a failed or cancelled reply again, from scratch."""
 
-    @extend_schema(request=None, responses={202: MessageOutputSerializer, 409: ConflictSerializer})
+    @extend_schema(
+        request=None, responses={202: ChatMessageOutputSerializer, 409: ConflictSerializer}
+    )
     def post(self, request: Request, conversation_id: str, message_id: str) -> Response:
         reply = reply_retry(reply=_own_message(request, conversation_id, message_id))
-        return Response(MessageOutputSerializer(reply).data, status=status.HTTP_202_ACCEPTED)
+        return Response(ChatMessageOutputSerializer(reply).data, status=status.HTTP_202_ACCEPTED)

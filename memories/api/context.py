@@ -10,12 +10,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.errors import DomainErrorsMixin
+from config.api.serializers import RejectUnknownFieldsMixin
 from memories.representations import memory_render
 from memories.services import MemoryContext, memory_context
 
+from .errors import MEMORY_ERRORS
 from .ingestion import MAX_MESSAGES, MessageInputSerializer
-from .serializers import MemoryOutputSerializer, RejectUnknownFieldsMixin
-from .views import embedding_errors_mapped
+from .serializers import MemoryOutputSerializer
 
 DEFAULT_MAX_CHARACTERS = 2000
 MAX_CHARACTERS = 20000
@@ -30,7 +32,9 @@ class ContextInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 
 class ContextMemorySerializer(MemoryOutputSerializer):
     score = serializers.FloatField(
-        allow_null=True, help_text="Relevance to the messages; null for core memories."
+        allow_null=True,
+        help_text="Relevance to the messages (the search's fused rank score, higher first); "
+        "null for core memories.",
     )
 
 
@@ -46,11 +50,10 @@ def context_render(context: MemoryContext) -> dict[str, Any]:
     }
 
 
-class MemoryContextView(APIView):
+class MemoryContextView(DomainErrorsMixin, APIView):
     """Core memories, then the most relevant to the latest messages, within the budget."""
 
-    def handle_exception(self, exc: Exception) -> Response:
-        return super().handle_exception(embedding_errors_mapped(exc))
+    domain_errors = MEMORY_ERRORS
 
     @extend_schema(request=ContextInputSerializer, responses=ContextOutputSerializer)
     def post(self, request: Request) -> Response:

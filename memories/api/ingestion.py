@@ -8,12 +8,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.fields import StrictCharField
+from config.api.serializers import RejectUnknownFieldsMixin
 from memories.models import IngestionJob
 from memories.representations import ingestion_job_render
 from memories.selectors import ingestion_job_get
 from memories.services import ingestion_job_create
-
-from .serializers import RejectUnknownFieldsMixin, StrictCharField
 
 MAX_MESSAGES = 50
 MESSAGE_MAX_LENGTH = 8000
@@ -21,17 +21,11 @@ IDEMPOTENCY_KEY_MAX_LENGTH = 200
 ROLES = ("user", "assistant", "system")
 
 
-class MessageInputSerializer(serializers.Serializer):
+class MessageInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     role = serializers.ChoiceField(choices=ROLES)
     content = StrictCharField(
         max_length=MESSAGE_MAX_LENGTH, allow_blank=True, trim_whitespace=False
     )
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        if isinstance(data, dict) and set(data) - set(self.fields):
-            unknown = sorted(set(data) - set(self.fields))
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
 
 
 class IngestInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):

@@ -1,32 +1,20 @@
 """Input serializers validate and hand `validated_data` to a service; output serializers render."""
 
 import json
-import math
 from typing import Any
 
 from rest_framework import serializers
 
-from accounts.api.serializers import JSONObjectField
-from config.fields import StrictCharField
+from config.api.fields import JSONObjectField, StrictCharField, StrictFloatField
+from config.api.serializers import RejectUnknownFieldsMixin
 from memories.models import MAX_CONTENT_LENGTH, Memory, MemoryCollection, MemoryEvent
 from memories.representations import memory_collection_render, memory_event_render, memory_render
+from memories.selectors import SEARCH_MODES, SearchResult
 
 METADATA_MAX_BYTES = 16 * 1024
 QUERY_MAX_LENGTH = 2000
 MAX_PAGE_SIZE = 200
 MAX_TOP_K = 100
-
-
-class StrictFloatField(serializers.FloatField):
-    """A finite JSON number (or numeric string); booleans, NaN and infinities are refused."""
-
-    def to_internal_value(self, data: Any) -> float:
-        if isinstance(data, bool):
-            self.fail("invalid")
-        value = super().to_internal_value(data)
-        if not math.isfinite(value):
-            self.fail("invalid")
-        return value
 
 
 class MetadataField(JSONObjectField):
@@ -41,16 +29,6 @@ class MetadataField(JSONObjectField):
         if len(json.dumps(metadata, separators=(",", ":")).encode()) > METADATA_MAX_BYTES:
             self.fail("too_large")
         return metadata
-
-
-class RejectUnknownFieldsMixin:
-    """A misspelt field is an error rather than silently ignored."""
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(self.initial_data) - set(self.fields))  # type: ignore[attr-defined]
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return attrs
 
 
 # --- memories -------------------------------------------------------------------
@@ -83,7 +61,19 @@ class MemorySearchInputSerializer(RejectUnknownFieldsMixin, serializers.Serializ
         child=serializers.ChoiceField(choices=Memory.Tier.choices), required=False
     )
     collection = serializers.UUIDField(required=False, allow_null=True)
-    min_score = StrictFloatField(min_value=-1.0, max_value=1.0, required=False, allow_null=True)
+    mode = serializers.ChoiceField(
+        choices=SEARCH_MODES,
+        default="hybrid",
+        help_text="hybrid: meaning and words fused by reciprocal rank fusion; vector: meaning"
+        " (cosine similarity of embeddings); text: words (PostgreSQL full-text matching).",
+    )
+    min_score = StrictFloatField(
+        min_value=-1.0,
+        max_value=1.0,
+        required=False,
+        allow_null=True,
+        help_text="Leave out results whose `similarity` (cosine) is below this, in any mode.",
+    )
 
 
 class MemoryOutputSerializer(serializers.Serializer):
@@ -108,11 +98,18 @@ class MemoryOutputSerializer(serializers.Serializer):
 
 
 class MemorySearchResultSerializer(MemoryOutputSerializer):
-    score = serializers.FloatField(help_text="Cosine similarity to the query.")
+    score = serializers.FloatField(
+        help_text="What orders the results: the reciprocal-rank-fusion score (hybrid), the cosine"
+        " similarity (vector) or the full-text rank (text)."
+    )
+    similarity = serializers.FloatField(help_text="Cosine similarity to the query, in any mode.")
 
-    def to_representation(self, instance: tuple[Memory, float]) -> dict[str, Any]:
-        memory, score = instance
-        return {**memory_render(memory), "score": score}
+    def to_representation(self, instance: SearchResult) -> dict[str, Any]:
+        return {
+            **memory_render(instance.memory),
+            "score": instance.score,
+            "similarity": instance.similarity,
+        }
 
 
 class MemorySearchOutputSerializer(serializers.Serializer):

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import UserOutputSerializer
 from accounts.services import user_export_sections
-from memories.embeddings import EmbeddingError, EmbeddingUnavailable
+from config.api.errors import DomainErrorsMixin
 from memories.models import Memory, MemoryCollection
 from memories.selectors import (
     memory_collection_get,
@@ -23,9 +23,6 @@ from memories.selectors import (
     user_export,
 )
 from memories.services import (
-    MemoryCollectionNameTaken,
-    MemoryDuplicate,
-    MemoryInvalid,
     memory_collection_create,
     memory_collection_delete,
     memory_collection_update,
@@ -35,6 +32,7 @@ from memories.services import (
     memory_update,
 )
 
+from .errors import MEMORY_ERRORS
 from .serializers import (
     MAX_PAGE_SIZE,
     DuplicateMemorySerializer,
@@ -50,18 +48,6 @@ from .serializers import (
 )
 
 
-class EmbeddingServiceUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The embedding service is unavailable; try again shortly."
-    default_code = "embedding_unavailable"
-
-
-class EmbeddingServiceFailed(exceptions.APIException):
-    status_code = status.HTTP_502_BAD_GATEWAY
-    default_detail = "The embedding service refused the request."
-    default_code = "embedding_failed"
-
-
 class MemoryCursorPagination(CursorPagination):
     page_size = 50
     max_page_size = MAX_PAGE_SIZE
@@ -73,15 +59,6 @@ class MemoryCursorPagination(CursorPagination):
             return super().decode_cursor(request)
         except exceptions.NotFound:
             raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from None
-
-
-def embedding_errors_mapped(exc: Exception) -> Exception:
-    """The embedding service's failures as the API's 503 (try again) and 502 (refused)."""
-    if isinstance(exc, EmbeddingUnavailable):
-        return EmbeddingServiceUnavailable()
-    if isinstance(exc, EmbeddingError):
-        return EmbeddingServiceFailed()
-    return exc
 
 
 def validated(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:
@@ -100,15 +77,13 @@ def _own_collection(request: Request, data: dict[str, Any]) -> None:
     data["collection"] = collection
 
 
-def conflict(detail: str, code: str, **extra: str) -> Response:
-    return Response({"detail": detail, "code": code, **extra}, status=status.HTTP_409_CONFLICT)
-
-
 class OwnedViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    DomainErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin, viewsets.GenericViewSet,
 ):  # fmt: skip
     """List, read and delete the caller's own objects; create and change are explicit."""
+
+    domain_errors = MEMORY_ERRORS
 
     # Any id reaches the view, which answers 404 for a malformed one as for another user's.
     lookup_value_regex = "[^/]+"
@@ -119,16 +94,6 @@ class MemoryViewSet(OwnedViewSet):
 
     serializer_class = MemoryOutputSerializer
     pagination_class = MemoryCursorPagination
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, MemoryDuplicate):
-            return conflict(
-                "You already have this memory.", "duplicate_memory",
-                existing_id=str(exc.existing_id),
-            )  # fmt: skip
-        if isinstance(exc, MemoryInvalid):
-            exc = exceptions.ValidationError({exc.field: [exc.message]})
-        return super().handle_exception(embedding_errors_mapped(exc))
 
     def get_queryset(self) -> Any:
         filters = validated(MemoryListFilterSerializer, self.request.query_params)
@@ -168,7 +133,7 @@ class MemoryViewSet(OwnedViewSet):
         memory_delete(memory=instance, actor="user")
 
     @extend_schema(responses=MemoryEventOutputSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request: Request, pk: str) -> Response:
         events = memory_history(user=request.user, memory_id=pk)
         if events is None:
@@ -189,11 +154,6 @@ class MemoryCollectionViewSet(OwnedViewSet):
 
     serializer_class = MemoryCollectionOutputSerializer
     pagination_class = None
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, MemoryCollectionNameTaken):
-            return conflict("You already have a collection of that name.", "duplicate_collection")
-        return super().handle_exception(exc)
 
     def get_queryset(self) -> Any:
         return memory_collection_list(user=self.request.user)

@@ -1,12 +1,15 @@
 """`local`: deterministic rules over the user's first-person statements; nothing leaves the
-process. The rules themselves are in `local_rules.py`."""
+process. Messages are cut into clauses in `local_text.py`, read by the rules in `local_rules.py`
+into values checked in `local_values.py`."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from .local_rules import LOCAL_RULES, SLOTS, Rule
+from .local_patterns import Rule
+from .local_rules import LOCAL_RULES, MENTIONS, SLOTS
+from .local_text import clauses
+from .local_values import read
 from .schema import (
     SINGLE_VALUED_SLOTS,
     Action,
@@ -14,119 +17,40 @@ from .schema import (
     Decision,
     Message,
     Related,
-    is_count,
     normalise,
 )
 
-_NAMING = re.compile(r"\b(?:call|called|named|name)\b", re.IGNORECASE)
-
-_TIME_SUFFIX = re.compile(
-    r"(?:\s*,)?\s+(?:(?:last|this|next)\s+(?:week|month|year|summer|winter|spring|autumn|fall)"
-    r"|recently|lately|now|nowadays|currently|yesterday|today|already|again|too|as\s+well"
-    r"|a\s+lot|so\s+much|very\s+much|anymore|any\s+more|actually|though"
-    r"|(?:a|an|one|two|three|a\s+few|few|a\s+couple\s+of|several|\d+)\s+"
-    r"(?:days?|weeks?|months?|years?)\s+ago|in\s+\d{4}|since\s+.+|for\s+(?:a|an|\d+|many|a\s+few"
-    r"|several|two|three)\s+(?:days?|weeks?|months?|years?).*|with\s+my\s+.+)$",
-    re.IGNORECASE,
-)
-_ITEM_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+", re.IGNORECASE)
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|[\n;]+")
-_CLAUSE_BREAK = re.compile(
-    r"\s*(?:,\s*)?(?:\b(?:and|but|so|plus|also)\b\s+|,\s+)(?=(?:i|i'm|i've|i'd|my)\b)",
-    re.IGNORECASE,
-)
-_LEADING_FILLER = re.compile(
-    r"^(?:(?:actually|well|oh|also|so|and|but|btw|by\s+the\s+way|anyway|yes|yeah|ok|okay|"
-    r"hey|um|now|these\s+days|fun\s+fact)\b[,:!]?\s*)+",
-    re.IGNORECASE,
-)
-_SMALL_WORDS = frozenset({"of", "the", "de", "da", "do", "upon", "on", "and", "la", "le", "del"})
-
-
-def _strip_suffixes(value: str) -> str:
-    value = value.strip(" \t\"'`.!?,:")
-    while True:
-        shorter = _TIME_SUFFIX.sub("", value).strip(" \t\"'`.!?,:")
-        if shorter == value:
-            return value
-        value = shorter
-
-
-def _plausible(value: str) -> bool:
-    return 0 < len(value) <= 80 and len(value.split()) <= 8
-
-
-def _capitalised(value: str) -> str:
-    if value != value.lower():
-        return value
-    return " ".join(
-        word if i and word in _SMALL_WORDS else word[:1].upper() + word[1:]
-        for i, word in enumerate(value.split())
-    )
-
-
-def _is_a_name(name: str, match: re.Match[str]) -> bool:
-    """Names are capitalised, unless the user said outright that it is a name."""
-    return not name or name[:1].isupper() or bool(_NAMING.search(match.group(0)))
-
-
-def _values(rule: Rule, match: re.Match[str]) -> list[tuple[str, str]]:
-    """(value, detail) pairs read from a match; empty when nothing plausible was said."""
-    value = _strip_suffixes(match.groupdict().get("v") or "")
-    detail = _strip_suffixes(match.groupdict().get("d") or "")
-    if rule.negated and not value:
-        return [("", detail)]  # "I quit my job": whatever fills the slot
-    if rule.kind == "items":
-        items = [_strip_suffixes(item) for item in _ITEM_SEPARATOR.split(value)]
-        return [(item, "") for item in items if _plausible(item)]
-    if rule.kind == "name":
-        if not _is_a_name(value, match):
-            return []
-        value = _capitalised(value)
-        if rule.slot == "partner":
-            detail = detail.lower() or "partner"
-    elif rule.kind == "proper":
-        value = _capitalised(value)
-    elif rule.kind == "named":
-        value = value.lower()
-        if is_count(detail):
-            detail = detail.lower()
-        elif _is_a_name(detail, match):
-            detail = _capitalised(detail)
-        else:
-            return []
-    return [(value, detail)] if _plausible(value) else []
-
-
-def _clauses(text: str) -> list[str]:
-    text = text.replace("\u2019", "'").replace("\u2018", "'")
-    clauses = []
-    for sentence in _SENTENCE_BREAK.split(text):
-        parts = _CLAUSE_BREAK.split(sentence)
-        clauses += [_LEADING_FILLER.sub("", part.strip(" \t.!?,")) for part in parts]
-    return [clause for clause in clauses if clause]
-
 
 def _candidates_in(clause: str, message_index: int) -> list[Candidate]:
+    """What a clause mentions in passing ("my wife Ana"), then what the first rule reads."""
+    found = [
+        _candidate(rule, fact, message_index)
+        for rule in MENTIONS
+        for match in rule.pattern.finditer(clause)
+        for fact in read(rule, match)
+    ]
     for rule in LOCAL_RULES:
         match = rule.pattern.match(clause)
-        if match is None:
-            continue
-        spec = SLOTS[rule.slot]
-        return [
-            Candidate(
-                content=spec.phrase(value, detail, rule.verb or "likes").strip(),
-                tier=spec.tier,
-                importance=spec.importance,
-                slot=rule.slot,  # type: ignore[arg-type]
-                value=value,
-                detail=detail,
-                negated=rule.negated,
-                message_index=message_index,
-            )
-            for value, detail in _values(rule, match)
-        ]
-    return []
+        facts = read(rule, match) if match else []
+        if facts:
+            return found + [_candidate(rule, fact, message_index) for fact in facts]
+    return found
+
+
+def _candidate(rule: Rule, fact: tuple[str, str, str], message_index: int) -> Candidate:
+    slot, value, detail = fact
+    spec = SLOTS[slot]
+    verb = rule.verb if slot == rule.slot else ""
+    return Candidate(
+        content=spec.phrase(value, detail, verb or "likes").strip(),
+        tier=spec.tier,
+        importance=spec.importance,
+        slot=slot,  # type: ignore[arg-type]
+        value=value,
+        detail=detail,
+        negated=rule.negated and slot == rule.slot,
+        message_index=message_index,
+    )
 
 
 def _identity(candidate: Candidate) -> str:
@@ -166,7 +90,7 @@ class LocalProvider:
         for index, message in enumerate(messages):
             if message["role"] != "user":
                 continue
-            for clause in _clauses(message["content"]):
+            for clause in clauses(message["content"]):
                 found += _candidates_in(clause, index)
         return _latest_wins(found)
 

@@ -3,11 +3,12 @@ fact is phrased. The matching machinery is in `local.py`."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .schema import COUNT_WORDS, Tier, is_count
+from . import local_words as words
+from .local_patterns import Rule, mention, rule
+from .schema import Tier, is_count
 
 
 @dataclass(frozen=True)
@@ -50,145 +51,187 @@ SLOTS: dict[str, SlotSpec] = {
     "goals": SlotSpec("long_term", 0.6, lambda v, d, _: f"User wants to {v}"),
 }
 
-_SPECIES = (
-    "dog|cat|puppy|kitten|parrot|hamster|rabbit|bunny|guinea pig|goldfish|fish|turtle|tortoise|"
-    "snake|lizard|gecko|horse|pony|ferret|bird|budgie|canary|chicken|mouse|rat|hedgehog"
+_PLACE = "<ANY:v>"
+_ORG = (
+    "(?:a (?:small |tiny |big |new |local )?(?:startup|company|firm|agency|business|shop|studio)"
+    " called )?<LAZY:v>(?: as (?:a|an) <OCC:occ>)?"
 )
-_RELATIONS = (
-    "mother|mom|mum|father|dad|sister|brother|son|daughter|grandmother|grandma|grandfather|"
-    "grandpa|aunt|uncle|cousin|niece|nephew|stepmother|stepfather|stepson|stepdaughter|child|kid"
-)
-_PARTNERS = "wife|husband|partner|girlfriend|boyfriend|fianc[eé]e?|spouse"
-_CONDITIONS = (
-    "asthma|diabetes|type [12] diabetes|epilepsy|migraines|arthritis|hypertension|"
-    "high blood pressure|adhd|autism|anxiety|depression|insomnia|celiac disease|coeliac disease|"
-    "lactose intolerance|ibs|crohn's disease|a heart condition|eczema|psoriasis|tinnitus"
-)
-_OCCUPATIONS = (
-    "engineer|developer|programmer|designer|teacher|nurse|doctor|lawyer|student|chef|cook|"
-    "writer|artist|accountant|scientist|researcher|manager|consultant|architect|pharmacist|"
-    "dentist|journalist|photographer|musician|pilot|electrician|plumber|farmer|firefighter|"
-    "mechanic|analyst|professor|therapist|waiter|waitress|librarian|translator|veterinarian|vet|"
-    "carpenter|baker|barista|paramedic|surgeon|economist|entrepreneur|freelancer|retiree|"
-    "police officer|social worker|psychologist|physiotherapist"
-)
-_OCCUPATION = rf"(?P<v>(?:[\w-]+\s+){{0,2}}(?:{_OCCUPATIONS}))"
-_DIETS = "vegan|vegetarian|pescatarian|pescetarian|gluten-free|lactose intolerant"
-_ANYMORE = r"(?:\s+any\s?more)?"
-_I_AM = r"i(?:'m|\s+am)"
-_I_HAVE = r"i(?:'ve|\s+have)"
-_NOT = r"(?:don't|do\s+not|no\s+longer|never)"
+_AT_EMPLOYER = "(?: (?:at|for|with) <LAZY:emp>)?(?: in .+| by profession| \\w+ing\\b.*)?"
+_WITH_NAME = "(?:(?: named| called|,(?: (?:his|her|its|their) name is)?) <NAME:d>)?"
+_NO_MORE = "(?:anymore|any more)"
+_SPLIT = "<I> (?:broke up with|split up with|split from|divorced|separated from|dumped)"
 
-
-def _name(group: str) -> str:
-    """One to three words; words after the first must be capitalised even in lower-case text."""
-    return rf"(?P<{group}>[A-Za-zÀ-ÿ][\w'À-ÿ-]*(?:\s+(?-i:[A-ZÀ-Þ])[\w'À-ÿ-]*){{0,2}})"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A first-person statement: its pattern, the slot it fills and how to read the match.
-
-    `kind` says what the `v` group holds: "items" (a list: "hiking and swimming"), "proper"
-    (a proper noun: a city, an employer), "name" (a person's name), "named" (a species or a
-    relation, its name in the `d` group) or "phrase" (kept as said).
-    """
-
-    pattern: re.Pattern[str]
-    slot: str
-    negated: bool = False
-    verb: str = ""
-    kind: str = "items"
-
-
-def _rule(pattern: str, slot: str, **options: object) -> Rule:
-    compiled = re.compile(rf"^{pattern}$", re.IGNORECASE)
-    return Rule(compiled, slot, **options)  # type: ignore[arg-type]
-
-
-# Order matters: the first rule that matches a clause wins, so retractions come before the
-# statements they contain ("I don't like X anymore" before "I don't like X").
-LOCAL_RULES: tuple[Rule, ...] = (
-    _rule(rf"(?:my\s+name\s+is|my\s+name's|{_I_AM}\s+called|(?:people\s+|everyone\s+)?call"
-          rf"\s+me)\s+{_name('v')}", "name", kind="name"),
-    _rule(rf"i\s+{_NOT}\s+live\s+in\s+(?P<v>.+?){_ANYMORE}", "home_location", negated=True,
-          kind="proper"),
-    _rule(rf"(?:i|{_I_HAVE})\s+(?:just\s+|recently\s+|finally\s+)?(?:moved|relocated)\s+"
-          r"(?:back\s+)?to\s+(?P<v>.+)", "home_location", kind="proper"),
-    _rule(rf"(?:i\s+(?:now\s+|currently\s+|still\s+)?live|{_I_AM}\s+(?:now\s+|currently\s+)?"
-          r"(?:living|based))\s+in\s+(?P<v>.+)", "home_location", kind="proper"),
-    _rule(r"my\s+home\s+is\s+in\s+(?P<v>.+)", "home_location", kind="proper"),
-    _rule(r"i(?:'ve|\s+have)?\s+(?:quit|lost)\s+my\s+job", "employer", negated=True),
-    _rule(rf"i\s+{_NOT}\s+work\s+(?:at|for)\s+(?P<v>.+?){_ANYMORE}", "employer", negated=True,
-          kind="proper"),
-    _rule(r"i(?:'ve|\s+have)?\s+(?:quit|left)\s+(?:my\s+job\s+(?:at|with)\s+)?(?P<v>.+)",
-          "employer", negated=True, kind="proper"),
-    _rule(r"i\s+work\s+as\s+(?:an?\s+)?(?P<v>.+)", "occupation", kind="phrase"),
-    _rule(r"i\s+(?:now\s+|currently\s+)?work\s+(?:at|for)\s+(?P<v>.+?)(?:\s+as\s+.+)?",
-          "employer", kind="proper"),
-    _rule(rf"{_I_AM}\s+(?:now\s+)?(?:working|employed)\s+(?:at|for|by)\s+(?P<v>.+)", "employer",
-          kind="proper"),
-    _rule(rf"(?:i|{_I_HAVE})\s+(?:just\s+)?(?:got\s+a\s+job|started\s+(?:a\s+new\s+job|working))"
-          r"\s+(?:at|for|with)\s+(?P<v>.+)", "employer", kind="proper"),
-    _rule(rf"{_I_AM}\s+(?:no\s+longer|not)\s+an?\s+{_OCCUPATION}{_ANYMORE}", "occupation",
-          negated=True, kind="phrase"),
-    _rule(rf"{_I_AM}\s+an?\s+{_OCCUPATION}(?:\s+by\s+profession)?", "occupation", kind="phrase"),
-    _rule(rf"{_I_AM}\s+(?:no\s+longer|not)\s+(?:a\s+)?(?P<v>{_DIETS}){_ANYMORE}", "diet",
-          negated=True, kind="phrase"),
-    _rule(rf"{_I_AM}\s+(?:a\s+)?(?P<v>{_DIETS})", "diet", kind="phrase"),
-    _rule(rf"my\s+(?P<d>{_PARTNERS})(?:'s\s+name)?\s+is\s+(?:called\s+|named\s+)?{_name('v')}",
-          "partner", kind="name"),
-    _rule(rf"{_I_AM}\s+married\s+to\s+{_name('v')}", "partner", kind="name"),
-    _rule(rf"i\s+(?:broke\s+up\s+with|divorced|split\s+up\s+with|separated\s+from)\s+"
-          rf"(?:my\s+(?:{_PARTNERS})|{_name('v')})", "partner", negated=True, kind="name"),
-    _rule(rf"{_I_AM}\s+single(?:\s+now)?", "partner", negated=True, kind="name"),
-    _rule(rf"my\s+(?P<v>{_RELATIONS})(?:'s\s+name)?\s+is\s+(?:called\s+|named\s+)?{_name('d')}",
-          "family", kind="named"),
-    _rule(r"i\s+have\s+(?:a|an|one)\s+(?:(?:older|younger|little|big|baby|twin)\s+)?"
-          rf"(?P<v>{_RELATIONS})(?:\s+(?:named|called)\s+{_name('d')})?", "family", kind="named"),
-    _rule(rf"i\s+have\s+(?P<d>{'|'.join(COUNT_WORDS)}|\d+)\s+(?P<v>kids|children|sons|daughters"
-          r"|sisters|brothers|siblings|grandchildren)", "family", kind="named"),
-    _rule(rf"i\s+{_NOT}\s+have\s+(?:a|an|my)\s+(?P<v>{_SPECIES})(?:\s+(?:named|called)\s+"
-          rf"{_name('d')})?{_ANYMORE}", "pets", negated=True, kind="named"),
-    _rule(rf"my\s+(?P<v>{_SPECIES})(?:\s+{_name('d')})?\s+(?:died|passed\s+away|ran\s+away)",
-          "pets", negated=True, kind="named"),
-    _rule(rf"(?:i|{_I_HAVE})\s+(?:have|own|got|adopted|have\s+got)\s+(?:a|an|one)\s+"
-          rf"(?:[\w-]+\s+){{0,2}}?(?P<v>{_SPECIES})(?:\s+(?:named|called)\s+{_name('d')})?",
-          "pets", kind="named"),
-    _rule(rf"my\s+(?P<v>{_SPECIES})(?:'s\s+name)?\s+is\s+(?:called\s+|named\s+)?{_name('d')}",
-          "pets", kind="named"),
-    _rule(rf"{_I_AM}\s+(?:no\s+longer|not)\s+allergic\s+to\s+(?P<v>.+?){_ANYMORE}", "allergies",
-          negated=True),
-    _rule(rf"{_I_AM}\s+(?:severely\s+|very\s+|also\s+|mildly\s+)?allergic\s+to\s+(?P<v>.+)",
-          "allergies"),
-    _rule(r"i\s+have\s+(?:an?\s+|a\s+severe\s+)?allergy\s+to\s+(?P<v>.+)", "allergies"),
-    _rule(r"i\s+have\s+(?:an?\s+|a\s+severe\s+)?(?P<v>[\w\s-]+?)\s+allergy", "allergies"),
-    _rule(rf"i\s+{_NOT}\s+have\s+(?P<v>{_CONDITIONS}){_ANYMORE}", "health", negated=True,
-          kind="phrase"),
-    _rule(rf"(?:i\s+(?:have|suffer\s+from|live\s+with)|(?:{_I_HAVE}\s+been|i\s+was|i\s+got)"
-          rf"\s+diagnosed\s+with)\s+(?P<v>{_CONDITIONS})", "health", kind="phrase"),
-    _rule(rf"i\s+{_NOT}\s+(?:really\s+)?(?:like|love|enjoy)\s+(?P<v>.+?)\s+any\s?more", "likes",
-          negated=True),
-    _rule(r"i\s+no\s+longer\s+(?:like|love|enjoy)\s+(?P<v>.+)", "likes", negated=True),
-    _rule(rf"(?:i|{_I_HAVE})\s+stopped\s+(?:liking|loving|enjoying)\s+(?P<v>.+)", "likes",
-          negated=True),
-    _rule(rf"{_I_AM}\s+(?:no\s+longer|not)\s+(?:into|a\s+fan\s+of)\s+(?P<v>.+?){_ANYMORE}",
-          "likes", negated=True),
-    _rule(r"i\s+(?:really\s+|absolutely\s+|also\s+|just\s+)?(?:hate|detest|despise)\s+(?P<v>.+)",
-          "dislikes", verb="hates"),
-    _rule(r"i\s+(?:really\s+)?(?:dislike|can't\s+stand|cannot\s+stand|don't\s+like|do\s+not\s+"
-          r"like)\s+(?P<v>.+)", "dislikes", verb="dislikes"),
-    _rule(r"i\s+(?:really\s+|absolutely\s+|also\s+|just\s+)?(?:love|adore)\s+(?P<v>.+)", "likes",
-          verb="loves"),
-    _rule(r"i\s+(?:really\s+|also\s+|just\s+)?like\s+(?P<v>.+)", "likes", verb="likes"),
-    _rule(r"i\s+(?:really\s+|also\s+|just\s+)?enjoy\s+(?P<v>.+)", "likes", verb="enjoys"),
-    _rule(rf"{_I_AM}\s+(?:really\s+|also\s+)?(?:into|a\s+(?:big\s+|huge\s+)?fan\s+of|passionate"
-          r"\s+about)\s+(?P<v>.+)", "likes", verb="likes"),
-    _rule(r"my\s+favou?rite\s+(?P<v>[\w\s]+?)\s+is\s+(?P<d>.+)", "favourites", kind="phrase"),
-    _rule(rf"i\s+{_NOT}\s+want\s+to\s+(?P<v>.+?){_ANYMORE}", "goals", negated=True, kind="phrase"),
-    _rule(r"i(?:'ve|\s+have)?\s+(?:gave|given)\s+up\s+on\s+(?P<v>.+)", "goals", negated=True,
-          kind="phrase"),
-    _rule(r"(?:my\s+(?:goal|dream|plan)\s+is\s+to|i\s+(?:really\s+)?(?:want|hope|plan|intend|aim"
-          rf")\s+to|i(?:'d|\s+would)\s+(?:really\s+)?(?:like|love)\s+to|{_I_AM}\s+(?:planning|"
-          r"hoping|trying|aiming|saving\s+up)\s+to)\s+(?P<v>.+)", "goals", kind="phrase"),
+# A clause is read by the first rule that matches it and yields a value, so retractions come
+# before the statements they contain ("I don't like X anymore" before "I don't like X").
+_WHO: tuple[Rule, ...] = (
+    rule("(?:(?:my|the) )?(?:first )?name(?:'s|s| is) <NAME:v>", "name", kind="name"),
+    rule("(?:you can |people |everyone |friends )?call me <NAME:v>", "name", kind="name"),
+    rule("(?:<I> go by|<I'M> (?:called|named)) <NAME:v>", "name", kind="name"),
+    rule("<I'M> <CAP:v>", "name", kind="intro"),
+    rule("<WE> (?:<NOT>|no longer) live in <LAZY:v><ANYMORE>", "home_location", negated=True,
+         kind="proper"),
+    rule("<WE> moved (?:out of|away from) <LAZY:v>", "home_location", negated=True,
+         kind="proper"),
+    rule("(?:<WE>(?:'m|'re| am| are) )?(?:not|no longer) (?:living |based )?in <LAZY:v> "
+         + _NO_MORE, "home_location", negated=True, kind="proper"),
+    rule("(?:living in|life in) <CAP:v> (?:has been|is|was)\\b.*", "home_location",
+         kind="proper"),
+    rule("(?:<WE>(?:'ve| have)? )?(?:(?:moved|relocated)(?: back| here| over)? to|settled"
+         "(?: down)? in) " + _PLACE, "home_location", kind="proper"),
+    rule("(?:<WE> )?moved into (?:a|an|our|my|the) (?:new |tiny |small |little )?"
+         "(?:flat|house|apartment|place|home|studio|condo) in " + _PLACE, "home_location",
+         kind="proper"),
+    rule("<WE> live in (?:a|an) (?:small |little |tiny )?(?:town|city|village) called " + _PLACE,
+         "home_location", kind="proper"),
+    rule("(?:<WE>(?:'ve| have) (?:lived|been living)|<WE>(?:'m|'re| am| are) (?:living|based)"
+         "|<WE> live|living|based)(?: here)? in " + _PLACE, "home_location", kind="proper"),
+    rule("(?:my )?home is (?:in )?" + _PLACE, "home_location", kind="proper"),
+    rule("<I> (?:<NOT>|no longer) work (?:at|for) <LAZY:v><ANYMORE>", "employer", negated=True,
+         kind="proper"),
+    rule("(?:<I'M> )?no longer (?:at|with|working at|working for|employed by) <LAZY:v>",
+         "employer", negated=True, kind="proper"),
+    rule("(?:<I>(?:'ve| have)? )?(?:quit|left) my job (?:at|with) <LAZY:v>", "employer",
+         negated=True, kind="proper"),
+    rule("(?:<I>(?:'ve| have)? )?(?:quit|lost) my job", "employer", negated=True),
+    rule("(?:<I>(?:'ve| have)? )?(?:got |was |been |were )?(?:laid off|fired|let go|made "
+         "redundant) (?:from|by|at) <LAZY:v>", "employer", negated=True, kind="proper"),
+    rule("(?:<I>(?:'ve| have)? )?(?:quit|left) <LAZY:v>", "employer", negated=True,
+         kind="proper"),
+    rule("(?:<I> )?(?:work|started working|<I'M> working|<I'VE> been working) as (?:a|an) "
+         "<OCC:v>" + _AT_EMPLOYER, "occupation", kind="phrase", also=(("emp", "employer"),)),
+    rule("working (?:at|for) <CAP:v> (?:is|has been|was)\\b.*", "employer", kind="proper"),
+    rule("(?:<I> |<I'VE> been |<I'M> )?(?:work|working|employed) (?:at|for|by) " + _ORG,
+         "employer", kind="proper", also=(("occ", "occupation"),)),
+    rule("(?:<I>(?:'ve| have)? )?(?:started|joined|began)(?: a new job| my new job| working)?"
+         "(?: at| with| for)? " + _ORG, "employer", kind="proper", also=(("occ", "occupation"),)),
+    rule("(?:<I>(?:'ve| have)? )?(?:got|landed)(?: a| my)?(?: new)? job (?:at|with) " + _ORG,
+         "employer", kind="proper", also=(("occ", "occupation"),)),
+    rule("(?:<I> )?(?:was |got |have been |'ve been |'m |am )?hired (?:by|at) <LAZY:v>",
+         "employer", kind="proper"),
+    rule("my (?:employer|company) is <LAZY:v>", "employer", kind="proper"),
+    rule("<I'M> not (?:a|an) <OCC:v> " + _NO_MORE, "occupation", negated=True, kind="phrase"),
+    rule("<I'M> no longer (?:a|an) <OCC:v>", "occupation", negated=True, kind="phrase"),
+    rule("(?:<I> used to be|(?:<I> )?(?:quit|stopped) being) (?:a|an) <OCC:v>", "occupation",
+         negated=True, kind="phrase"),
+    rule("being (?:a|an) <OCC:v> (?:is|pays|has been)\\b.*", "occupation", kind="phrase"),
 )  # fmt: skip
+_DIET_AND_PARTNER: tuple[Rule, ...] = (
+    rule("<I'M> (?:no longer|not) (?:a )?<DIET:v><ANYMORE>", "diet", negated=True, kind="diet"),
+    rule("(?:<I> )?(?:stopped being|quit being|gave up being|no longer) (?:a )?<DIET:v><ANYMORE>",
+         "diet", negated=True, kind="diet"),
+    rule("(?:<I'M>|<I'VE> been|<I> (?:went|became|turned)|<I'VE> gone) (?:a |an )?<DIET:v>"
+         "(?: diet)?", "diet", kind="diet"),
+    rule("<I> (?:eat|keep|follow|have) (?:a |an )?<DIET:v>(?: diet| lifestyle)?", "diet",
+         kind="diet"),
+    rule("<I'M> on (?:a |the )?(?P<v>[\\w-]+(?: [\\w-]+)?) diet", "diet", kind="diet"),
+    rule("<I'M> (?:a|an) <OCC:v>" + _AT_EMPLOYER, "occupation", kind="phrase",
+         also=(("emp", "employer"),)),
+    rule("<I'VE> been (?:a|an) <OCC:v>" + _AT_EMPLOYER, "occupation", kind="phrase",
+         also=(("emp", "employer"),)),
+    rule(_SPLIT + " my <PARTNER:d>(?:,? <CAP:v>)?", "partner", negated=True, kind="name"),
+    rule(_SPLIT + " <NAME:v>", "partner", negated=True, kind="name"),
+    rule("my <PARTNER:d>,? <CAP:v>,? (?:passed away|died|left me|and i (?:split up|broke up|got "
+         "divorced|divorced|separated))", "partner", negated=True, kind="name"),
+    rule("(?:me and|<I> and) <CAP:v> (?:split up|broke up|got divorced|divorced|separated)",
+         "partner", negated=True, kind="name"),
+    rule("<CAP:v> and i (?:split up|broke up|got divorced|divorced|separated)", "partner",
+         negated=True, kind="name"),
+    rule("<I'M> not with <CAP:v> " + _NO_MORE, "partner", negated=True, kind="name"),
+    rule("<I'M> single", "partner", negated=True, kind="name"),
+    rule("my <PARTNER:d>(?:'s name)? is (?:called |named )?<NAME:v>", "partner", kind="name"),
+    rule("(?:<I'M>|<I> got) (?:married|engaged) to (?:(?:a|an) (?:[\\w-]+ )?(?:woman|man|guy"
+         "|girl|person|lady) (?:called|named) )?<NAME:v>", "partner", kind="name"),
+    rule("(?:<I'M>|<I'VE> been) (?:dating|seeing) <CAP:v>", "partner", kind="name"),
+    rule("<I'M> seeing someone(?: new)?, (?:his|her|their) name is <NAME:v>", "partner",
+         kind="name"),
+)  # fmt: skip
+_FAMILY_AND_PETS: tuple[Rule, ...] = (
+    rule("my <REL:v>(?:'s name)? is (?:called |named )?<NAME:d>", "family", kind="named"),
+    rule("<WE>(?: have|'ve got| have got| got) (?:a|an|one) (?:older |younger |little |big |"
+         "baby |new )?<REL:v>(?: (?:named|called) <NAME:d>)?", "family", kind="named"),
+    rule("<WE>(?: have|'ve got| have got| got) (?P<v>(?:a|an|one|two|three|four|five|six|\\d+) "
+         ".+)", "family", kind="relatives"),
+    rule("<WE>(?: <NOT>| no longer|'ve no longer) (?:have|got) (?:a|an|my|our) <SPECIES:v>"
+         "(?: (?:named|called) <NAME:d>)?<ANYMORE>", "pets", negated=True, kind="named"),
+    rule("<WE> (?:gave|had to give) (?:away )?(?:the|our|my) <SPECIES:v>(?: away)?", "pets",
+         negated=True, kind="named"),
+    rule("<WE> (?:had to )?(?:rehome|rehomed|re-home|re-homed) (?:the|our|my) <SPECIES:v>",
+         "pets", negated=True, kind="named"),
+    rule("(?:my|our) <SPECIES:v>(?: <CAP:d>)? (?:died|passed away|passed|ran away)", "pets",
+         negated=True, kind="named"),
+    rule("(?:<WE>(?:'ve| have)? )?(?:have|own|got|adopted|rescued|bought|have got|'ve got) "
+         "(?:a|an|one|another|a second|a new) (?:[\\w-]+ )??(?:[\\w-]+ )??<SPECIES:v>"
+         + _WITH_NAME, "pets", kind="named"),
+    rule("<WE>(?:'ve| have)? (?:have|own|got|have got|'ve got) <COUNT:d> (?:[\\w-]+ )??"
+         "<SPECIES:v>", "pets", kind="named"),
+    rule("my <SPECIES:v>(?:'s name)? is (?:called |named )?<NAME:d>", "pets", kind="named"),
+)  # fmt: skip
+_TASTES: tuple[Rule, ...] = (
+    rule("<I> (?:don't|do not) (?:like|love|enjoy) <LAZY:v> " + _NO_MORE, "likes", negated=True),
+    rule("<I> no longer (?:like|love|enjoy) <ANY:v>", "likes", negated=True),
+    rule("<I>(?:'ve| have)? stopped (?:liking|loving|enjoying) <ANY:v>", "likes", negated=True),
+    rule("<I'M> (?:no longer|not) (?:into|a fan of) <LAZY:v> " + _NO_MORE, "likes",
+         negated=True),
+    rule("<I'M> no longer (?:into|a fan of) <ANY:v>", "likes", negated=True),
+    rule("(?:<I> )?(?:hate|detest|despise|loathe)s? <ANY:v>", "dislikes", verb="hates"),
+    rule("(?:<I> )?(?:dislike|can't stand|cannot stand|can not stand) <ANY:v>", "dislikes",
+         verb="dislikes"),
+    rule("<I> (?:don't|do not) (?:like|enjoy|love) <ANY:v>", "dislikes", verb="dislikes"),
+    rule("(?:<I'M> )?not (?:a (?:big |huge )?fan of|into|big on|keen on|fond of) <ANY:v>",
+         "dislikes", verb="dislikes"),
+    rule("(?P<v>[\\w-]+(?: [\\w-]+)?) (?:is|are) (?:gross|disgusting|the worst|awful|horrible)",
+         "dislikes", verb="dislikes"),
+    rule("(?:<I> )?(?:love|adore) <ANY:v>", "likes", verb="loves"),
+    rule("<I> (?:like|dig) <ANY:v>", "likes", verb="likes"),
+    rule("<I> enjoy <ANY:v>", "likes", verb="enjoys"),
+    rule("<I'M> (?:into|a (?:big |huge |massive )?fan of|obsessed with|passionate about|crazy "
+         "about|in love with|hooked on) <ANY:v>", "likes", verb="likes"),
+    rule("<I>(?:'ve| have)? (?:gotten|got|been getting) into (?!an? )<ANY:v>", "likes",
+         verb="likes"),
+    rule("<I>(?:'ve| have) fallen in love with <ANY:v>", "likes", verb="loves"),
+    rule("(?P<v>[\\w-]+(?: [\\w-]+)?) is my (?:thing|jam|passion|happy place)", "likes",
+         verb="loves"),
+    rule("(?:my )?(?:all-time |all time |absolute |current )?<FAV> (?P<v>[\\w-]+(?: (?!ever\\b)"
+         "[\\w-]+)?)"
+         "(?: to \\w+| in the world| of all time| ever)?(?: is| are| has been|:|=) <ANY:d>",
+         "favourites", kind="phrase"),
+    rule("my <FAV> (?P<v>[\\w-]+), <CAP:d>", "favourites", kind="phrase"),
+    rule("(?P<d>[\\w' -]+?) (?:is|are) my (?:all-time )?<FAV> (?P<v>[\\w-]+(?: [\\w-]+)?)",
+         "favourites", kind="phrase"),
+)  # fmt: skip
+_BODY_AND_AIMS: tuple[Rule, ...] = (
+    rule("<I'M> (?:no longer|not) allergic to <LAZY:v><ANYMORE>", "allergies", negated=True),
+    rule("(?:<I'M> )?allergic to <ANY:v>", "allergies"),
+    rule("<I'VE>(?: got)? (?:a |an )?(?:bad |severe |mild |serious )?(?P<v>[\\w-]+(?: [\\w-]+)?)"
+         " allergy", "allergies"),
+    rule("<I'VE>(?: got)? (?:an? )?allergy to <ANY:v>", "allergies"),
+    rule("<I> (?:<NOT>|no longer) (?:have|suffer from|get) <CONDITION:v><ANYMORE>", "health",
+         negated=True, kind="condition"),
+    rule("(?:<I'VE>(?: got| had)?|<I> (?:get|suffer from|struggle with|live with|deal with)) "
+         "<CONDITION:v>(?: (?:in|on) .+| a lot)?", "health", kind="condition"),
+    rule("(?:(?:<I> (?:was|got)|<I'VE> been|<I'M>|got) )?diagnosed with <ANY:v>", "health",
+         kind="condition"),
+    rule("<I'M> (?P<v>diabetic|asthmatic|epileptic|anemic|anaemic|celiac|coeliac|dyslexic)",
+         "health", kind="condition"),
+    rule("my <CONDITION:v> (?:is|has been|was|flares|gets|keeps)\\b.*", "health",
+         kind="condition"),
+    rule("<I> (?:don't|do not) want to <LAZY:v> " + _NO_MORE, "goals", negated=True,
+         kind="phrase"),
+    rule("<I>(?:'ve| have)? (?:gave|given) up on <ANY:v>", "goals", negated=True, kind="phrase"),
+    rule("(?:my|one of my) (?:main |big |biggest |new |only )?(?:new year's |new years )?"
+         "(?:goals?|dream|plan|aim|resolution|ambition) (?:is|are|was) to <ANY:v>", "goals",
+         kind="phrase"),
+    rule("(?:<I> (?:want|wanna|hope|plan|intend|aim|need)|<I>(?:'d| would) (?:like|love)|<I>"
+         "(?:'ve| have)? decided|<I'M> (?:trying|hoping|planning|aiming|determined|saving up|"
+         "training))"
+         f"(?: to)? (?P<v>(?:{words.GOAL_VERBS})\\b.*)", "goals", kind="phrase"),
+)  # fmt: skip
+# Found anywhere in a clause, whatever else it says: "my wife Ana loves gardening".
+MENTIONS: tuple[Rule, ...] = (
+    mention("my <PARTNER:d>,? <CAP:v>", "partner", kind="name"),
+    mention("(?:my|our) (?:little |big |baby |older |younger )?<REL:v>,? <CAP:d>", "family",
+            kind="named"),
+    mention("(?:my|our) <SPECIES:v>,? <CAP:d>", "pets", kind="named"),
+    mention("(?:my|our) <COUNT:d> <SPECIES:v>", "pets", kind="named"),
+)  # fmt: skip
+LOCAL_RULES = _WHO + _DIET_AND_PARTNER + _FAMILY_AND_PETS + _TASTES + _BODY_AND_AIMS

@@ -60,6 +60,7 @@ def find_related(state: IngestionState, runtime: Runtime[IngestionContext]) -> d
     found = memory_find_related(
         user=runtime.context.job.user,
         embeddings=state["embeddings"],
+        texts=[candidate.content for candidate in _candidates(state)],
         keys=[candidate.key for candidate in _candidates(state)],
         top_k=RELATED_TOP_K,
     )

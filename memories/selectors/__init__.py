@@ -14,9 +14,16 @@ from .consolidation import (
 )
 from .export import user_export
 from .ingestion import ingestion_job_get
-from .memories import memory_core, memory_get, memory_history, memory_list
+from .memories import (
+    memory_core,
+    memory_get,
+    memory_history,
+    memory_list,
+    memory_reembed_batches,
+)
 from .search import (
     SEARCH_EXACT_MAX_ROWS,
+    SEARCH_MODES,
     SearchResult,
     memory_find_related,
     memory_find_similar,
@@ -25,6 +32,7 @@ from .search import (
 
 __all__ = [
     "SEARCH_EXACT_MAX_ROWS",
+    "SEARCH_MODES",
     "SearchResult",
     "consolidation_user_ids",
     "ingestion_job_get",
@@ -42,5 +50,6 @@ __all__ = [
     "memory_list",
     "memory_near_duplicates",
     "memory_ranking",
+    "memory_reembed_batches",
     "user_export",
 ]

@@ -52,7 +52,7 @@ def memory_near_duplicates(
     )
     pairs: dict[tuple[uuid.UUID, uuid.UUID], tuple[Memory, Memory, float]] = {}
     for memory, found in zip(memories, neighbours, strict=True):
-        for other, score in found:
+        for other, _, score in found:
             twin = by_id.get(other.pk)
             if twin is None or twin.pk == memory.pk or score < min_similarity:
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
@@ -60,3 +61,26 @@ def memory_core(*, user: User) -> QuerySet[Memory]:
         .defer("embedding")
         .order_by("-importance", "created_at", "id")
     )
+
+
+def memory_reembed_batches(
+    *, user: User | None, stale_only: bool, model: str, batch_size: int
+) -> tuple[int, Iterator[list[Memory]]]:
+    """How many memories (of `user`, or everyone's) are to re-embed, and the batches of them in
+    id order (id, content and content_hash only). `stale_only`: those not on `model`."""
+    memories = Memory.objects.all() if user is None else Memory.objects.filter(user=user)
+    if stale_only:
+        memories = memories.exclude(embedding_model=model)
+    return memories.count(), _batches(memories.only("id", "content", "content_hash"), batch_size)
+
+
+def _batches(memories: QuerySet[Memory], size: int) -> Iterator[list[Memory]]:
+    # Keyset pagination: each batch is a fresh short query, whatever changes in between.
+    after = None
+    while True:
+        page = memories if after is None else memories.filter(pk__gt=after)
+        batch = list(page.order_by("pk")[:size])
+        if not batch:
+            return
+        yield batch
+        after = batch[-1].pk

@@ -1,22 +1,25 @@
-"""Search of a user's memories by embedding.
+"""Search of a user's memories: by meaning (embedding), by words (full text), or both fused.
+
+`hybrid` fuses the vector ranking and the full-text ranking by reciprocal rank fusion: each
+memory scores the sum of 1 / (RRF_K + its position) over the rankings it appears in. Meaning
+finds "User has a dog named Bolt" for "what pets do I have?"; words find it for "Bolt".
 
 Search picks its plan by the size of what it searches: an exact scan over the user's rows when
 there are few of them (HNSW would wander the whole graph looking for them), the HNSW index on the
 half-precision embedding with an iterative scan when there are many (an exact scan would read
-and sort them all).
+and sort them all). Full-text matching reads the GIN index on either plan.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet, Value
-from pgvector.django import CosineDistance
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from memories.models import EMBEDDING_DIMENSIONS, Memory, MemoryCollection, MemoryVector
@@ -26,10 +29,20 @@ from memories.models import EMBEDDING_DIMENSIONS, Memory, MemoryCollection, Memo
 # for a user of 130-300 rows 30-60 ms at recall 0.91-0.94, as it must wander the whole graph.
 SEARCH_EXACT_MAX_ROWS = 3000
 SEARCH_EF_SEARCH = 100
-
-SearchResult = tuple[Memory, float]
+SEARCH_MODES = ("hybrid", "vector", "text")
+# The usual constant of reciprocal rank fusion, and how deep each ranking feeds the fusion.
+RRF_K = 60
+FUSION_DEPTH = 30
 
 RELATED_KEYED_LIMIT = 20
+
+_TABLE = MemoryVector._meta.db_table
+
+
+class SearchResult(NamedTuple):
+    memory: Memory
+    score: float  # what orders the results: fused (hybrid), cosine (vector), text rank (text)
+    similarity: float  # cosine similarity to the query, in every mode
 
 
 def _search_candidates(
@@ -48,17 +61,6 @@ def _has_at_least(candidates: QuerySet[MemoryVector], rows: int) -> bool:
     return candidates.order_by().values_list("pk", flat=True)[rows - 1 : rows].exists()
 
 
-def _ranking(
-    candidates: QuerySet[MemoryVector], vector_text: str, *, use_index: bool
-) -> QuerySet[MemoryVector]:
-    distance = CosineDistance("embedding_half", Value(vector_text))
-    ranked = candidates.annotate(score=Value(1.0) - distance)
-    if use_index:
-        return ranked.alias(distance=distance).order_by("distance")
-    # Ordered by similarity rather than distance, the query cannot use the HNSW index.
-    return ranked.order_by("-score")
-
-
 def _set_index_scan(top_k: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -71,7 +73,86 @@ def _set_index_scan(top_k: int) -> None:
         )
 
 
-Ranking = Callable[[np.ndarray | Sequence[float]], QuerySet[MemoryVector]]
+def _filters(
+    *, user: User, tiers: Sequence[str] | None, collection: MemoryCollection | None
+) -> tuple[str, list[Any]]:
+    clauses, params = ["user_id = %s"], [user.pk]
+    if tiers:
+        clauses.append("tier = ANY(%s)")
+        params.append(list(tiers))
+    if collection is not None:
+        clauses.append("collection_id = %s")
+        params.append(collection.pk)
+    return " AND ".join(clauses), params
+
+
+class _Plan(NamedTuple):
+    where: str
+    where_params: list[Any]
+    use_index: bool
+    top_k: int
+
+    def nearest(self, vector: str, limit: int) -> tuple[str, list[Any]]:
+        """The nearest memories as (memory_id, similarity) rows."""
+        # Ordered by similarity rather than distance, the exact scan cannot take the index.
+        order, order_params = ("embedding_half <=> %s", [vector]) if self.use_index else (
+            "similarity DESC", []
+        )  # fmt: skip
+        return (
+            f"SELECT memory_id, 1 - (embedding_half <=> %s) AS similarity FROM {_TABLE}"
+            f" WHERE {self.where} ORDER BY {order} LIMIT %s",
+            [vector, *self.where_params, *order_params, limit],
+        )
+
+    def matching(self, text: str, limit: int) -> tuple[str, list[Any]]:
+        """The memories matching the words of `text` as (memory_id, text_rank) rows."""
+        return (
+            f"SELECT memory_id, ts_rank(content_search, terms) AS text_rank"
+            f" FROM {_TABLE}, memories_search_query(%s) AS terms"
+            f" WHERE {self.where} AND content_search @@ terms ORDER BY text_rank DESC LIMIT %s",
+            [text, *self.where_params, limit],
+        )
+
+
+def _with_similarity(sql: str, params: list[Any], vector: str) -> tuple[str, list[Any]]:
+    """(memory_id, score) rows with the cosine similarity of each memory added."""
+    return (
+        f"SELECT found.memory_id, found.score, 1 - (vector.embedding_half <=> %s)"
+        f" FROM ({sql}) AS found JOIN {_TABLE} AS vector USING (memory_id)",
+        [vector, *params],
+    )
+
+
+def _vector_sql(plan: _Plan, vector: str, text: str) -> tuple[str, list[Any]]:
+    nearest, params = plan.nearest(vector, plan.top_k)
+    return f"SELECT memory_id, similarity, similarity FROM ({nearest}) AS nearest", params
+
+
+def _text_sql(plan: _Plan, vector: str, text: str) -> tuple[str, list[Any]]:
+    matching, params = plan.matching(text, plan.top_k)
+    return _with_similarity(
+        f"SELECT memory_id, text_rank AS score FROM ({matching}) m", params, vector
+    )
+
+
+def _hybrid_sql(plan: _Plan, vector: str, text: str) -> tuple[str, list[Any]]:
+    depth = max(plan.top_k, FUSION_DEPTH)
+    nearest, nearest_params = plan.nearest(vector, depth)
+    matching, matching_params = plan.matching(text, depth)
+    fused = (
+        f"SELECT memory_id, sum(1.0 / ({RRF_K} + position))::float8 AS score FROM ("
+        f" SELECT memory_id, row_number() OVER (ORDER BY similarity DESC) AS position"
+        f" FROM ({nearest}) AS nearest"
+        f" UNION ALL SELECT memory_id, row_number() OVER (ORDER BY text_rank DESC)"
+        f" FROM ({matching}) AS matching"
+        f") AS positions GROUP BY memory_id ORDER BY score DESC LIMIT %s"
+    )
+    return _with_similarity(fused, [*nearest_params, *matching_params, plan.top_k], vector)
+
+
+_MODE_SQL = {"hybrid": _hybrid_sql, "vector": _vector_sql, "text": _text_sql}
+
+Ranking = Callable[[np.ndarray | Sequence[float], str], tuple[str, list[Any]]]
 
 
 @contextmanager
@@ -79,35 +160,51 @@ def memory_ranking(
     *,
     user: User,
     top_k: int,
+    mode: str = "hybrid",
     tiers: Sequence[str] | None = None,
     collection: MemoryCollection | None = None,
 ) -> Iterator[Ranking]:
-    """Within the block, `ranking(vector)` is the query of the user's `top_k` memories nearest
-    `vector` as `(memory_id, score)` rows (cosine similarity), planned by the user's size.
+    """Within the block, `ranking(vector, text)` is the SQL and params of the user's `top_k`
+    memories for a query (its embedding and its text) as `(memory_id, score, similarity)` rows,
+    planned by the user's size. `text` is unused in `vector` mode.
 
     On the index path the block is a transaction holding the index-scan settings: run the
     queries inside it. Rows may come out of order; sort them by score.
     """
+    if mode not in _MODE_SQL:
+        raise ValueError(f"unknown search mode {mode!r}")
     candidates = _search_candidates(user=user, tiers=tiers, collection=collection)
     use_index = _has_at_least(candidates, SEARCH_EXACT_MAX_ROWS)
+    where, where_params = _filters(user=user, tiers=tiers, collection=collection)
+    plan = _Plan(where, where_params, use_index, top_k)
     with transaction.atomic() if use_index else nullcontext():
         if use_index:
-            _set_index_scan(top_k)
+            _set_index_scan(max(top_k, FUSION_DEPTH))
 
-        def ranking(vector: np.ndarray | Sequence[float]) -> QuerySet[MemoryVector]:
-            ranked = _ranking(candidates, _vector_text(vector), use_index=use_index)
-            return ranked.values_list("memory_id", "score")[:top_k]
+        def ranking(vector: np.ndarray | Sequence[float], text: str) -> tuple[str, list[Any]]:
+            return _MODE_SQL[mode](plan, _vector_text(vector), text)
 
         yield ranking
 
 
-def _best_first(rows: Iterable[tuple[Any, float]]) -> list[tuple[Any, float]]:
-    return sorted(rows, key=lambda row: row[1], reverse=True)
+def _fetch(sql: str, params: list[Any]) -> list[tuple[uuid.UUID, float, float]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(cursor.fetchall(), key=lambda row: row[1], reverse=True)
 
 
-def _with_memories(nearest: list[list[tuple[uuid.UUID, float]]]) -> list[list[SearchResult]]:
-    memories = Memory.objects.defer("embedding").in_bulk({pk for rows in nearest for pk, _ in rows})
-    return [[(memories[pk], score) for pk, score in rows if pk in memories] for rows in nearest]
+def _with_memories(nearest: list[list[tuple[uuid.UUID, float, float]]]) -> list[list[SearchResult]]:
+    memories = Memory.objects.defer("embedding").in_bulk(
+        {row[0] for rows in nearest for row in rows}
+    )
+    return [
+        [
+            SearchResult(memories[pk], score, similarity)
+            for pk, score, similarity in rows
+            if pk in memories
+        ]
+        for rows in nearest
+    ]
 
 
 def _vector_text(vector: np.ndarray | Sequence[float]) -> str:
@@ -119,14 +216,24 @@ def _vector_text(vector: np.ndarray | Sequence[float]) -> str:
 
 
 def memory_find_similar(
-    *, user: User, embeddings: Sequence[np.ndarray | Sequence[float]], top_k: int
+    *,
+    user: User,
+    embeddings: Sequence[np.ndarray | Sequence[float]],
+    top_k: int,
+    texts: Sequence[str] | None = None,
+    mode: str = "vector",
 ) -> list[list[SearchResult]]:
-    """For each embedding, the user's nearest memories (best first), planned once for all."""
+    """For each query (an embedding, and its text unless `mode` is vector), the user's best
+    memories, best first, planned once for all."""
     if not embeddings:
         return []
-    with memory_ranking(user=user, top_k=top_k) as ranking:
-        nearest = [_best_first(ranking(embedding)) for embedding in embeddings]
-    return _with_memories(nearest)
+    texts = [""] * len(embeddings) if texts is None else texts
+    with memory_ranking(user=user, top_k=top_k, mode=mode) as ranking:
+        found = [
+            _fetch(*ranking(embedding, text))
+            for embedding, text in zip(embeddings, texts, strict=True)
+        ]
+    return _with_memories(found)
 
 
 def _keyed(*, user: User, key: str) -> QuerySet[Memory]:
@@ -142,14 +249,18 @@ def memory_find_related(
     *,
     user: User,
     embeddings: Sequence[np.ndarray | Sequence[float]],
+    texts: Sequence[str],
     keys: Sequence[str | None],
     top_k: int,
 ) -> list[list[Memory]]:
-    """For each candidate: its nearest memories, then those about the same slot (by key)."""
+    """For each candidate: the memories hybrid search finds for it (its embedding and its text,
+    as recall finds them), then those about the same slot (by key)."""
     related = []
-    similar = memory_find_similar(user=user, embeddings=embeddings, top_k=top_k)
+    similar = memory_find_similar(
+        user=user, embeddings=embeddings, texts=texts, top_k=top_k, mode="hybrid"
+    )
     for neighbours, key in zip(similar, keys, strict=True):
-        found = {memory.pk: memory for memory, _ in neighbours}
+        found = {result.memory.pk: result.memory for result in neighbours}
         if key:
             for memory in _keyed(user=user, key=key)[:RELATED_KEYED_LIMIT]:
                 found.setdefault(memory.pk, memory)

@@ -31,10 +31,10 @@ from .memories import (
     content_normalize,
     memory_create,
     memory_delete,
-    memory_reembed,
     memory_update,
 )
 from .recall import memory_recall
+from .reembedding import memory_reembed
 
 __all__ = [
     "COLLECTION_FIELDS",

@@ -35,7 +35,8 @@ def _query(messages: Sequence[Message]) -> str:
 def _relevant(user: User, query: str, top_k: int) -> list[tuple[Memory, float | None]]:
     if not query:
         return []
-    return list(memory_recall(user=user, query=query, top_k=top_k, tiers=RELEVANT_TIERS))
+    found = memory_recall(user=user, query=query, top_k=top_k, tiers=RELEVANT_TIERS)
+    return [(result.memory, result.score) for result in found]
 
 
 def memory_context(

@@ -13,12 +13,11 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from memories import events
-from memories.embeddings import embed_text, embed_texts, embedding_model_name
+from memories.embeddings import embed_text, embedding_model_name
 from memories.models import MAX_CONTENT_LENGTH, IngestionJob, Memory, MemoryCollection, MemoryEvent
 from memories.representations import memory_render
 
 MEMORY_FIELDS = ("content", "tier", "importance", "collection", "metadata", "expires_at")
-REEMBED_BATCH_SIZE = 256
 
 
 class MemoryDuplicate(Exception):
@@ -199,14 +198,3 @@ def memory_delete(
     _record(locked, event=event, old=locked.content, new=None, actor=actor, job=job)
     _publish(locked, "memory.deleted")
     locked.delete()
-
-
-def memory_reembed(*, memories: Sequence[Memory]) -> int:
-    """Recompute the embeddings with the current provider (after a model change). Returns count."""
-    for start in range(0, len(memories), REEMBED_BATCH_SIZE):
-        batch = list(memories[start : start + REEMBED_BATCH_SIZE])
-        model = embedding_model_name()
-        for memory, vector in zip(batch, embed_texts([m.content for m in batch]), strict=True):
-            memory.embedding, memory.embedding_model = vector, model
-        Memory.objects.bulk_update(batch, ["embedding", "embedding_model"])
-    return len(memories)

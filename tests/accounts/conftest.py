@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.clerk import JwksServer, SigningKey
+from tests.support.clerk import JwksServer, SigningKey
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import DeletedClerkUser, UserPreferences
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.models import DeletedClerkUser, User, UserPreferences
-from tests.clerk import SigningKey, mint_token
-from tests.factories import UserFactory
+from tests.support.clerk import SigningKey, mint_token
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from accounts.clerk import (
     JwksKeySource,
     SigningKeysUnavailable,
 )
-from tests.clerk import SigningKey, mint_token
+from tests.support.clerk import SigningKey, mint_token
 
 pytestmark = pytest.mark.django_db
 

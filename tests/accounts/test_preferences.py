@@ -6,7 +6,7 @@ from django.db import connection
 
 from accounts.models import UserPreferences
 from accounts.services import PREFERENCES_MAX_BYTES
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -3,12 +3,16 @@ and a reply sent while Redis is down arrives once it is back."""
 
 import time
 
+import pytest
+
 from conversations.models import Message
 from conversations.tasks import replies_sweep
 from memories.models import IngestionJob
-from tests.conftest import wait_for
 from tests.conversations.chat import send
-from tests.memories.ingestion import JOB_TIMEOUT, contents
+from tests.support.ingestion import JOB_TIMEOUT, contents
+from tests.support.processes import wait_for
+
+pytestmark = pytest.mark.slow
 
 CONVERSATIONS = "/api/v1/conversations"
 

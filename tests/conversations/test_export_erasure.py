@@ -6,7 +6,7 @@ from accounts.models import User
 from conversations.models import Conversation, Message
 from conversations.pipelines.runner import reply_generate
 from conversations.services import conversation_create, message_send
-from tests.webhooks.conftest import WEBHOOK_SECRET, deleted_event, deliver
+from tests.support.webhooks import WEBHOOK_SECRET, deleted_event, deliver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,8 +9,8 @@ from conversations.models import Message
 from conversations.pipelines.runner import reply_generate
 from conversations.services import conversation_create, message_send, reply_cancel
 from memories.services import memory_create
-from tests.conftest import wait_for
-from tests.memories.fake_openai import FakeOpenAI
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,7 +15,7 @@ from conversations.pipelines.state import ReplyContext
 from conversations.services import conversation_create, message_send
 from memories.models import IngestionJob
 from memories.services import memory_create
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

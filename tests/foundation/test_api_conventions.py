@@ -3,8 +3,8 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from config.parsers import API_MAX_BODY_BYTES
-from tests.factories import UserFactory
+from config.api.parsers import API_MAX_BODY_BYTES
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,39 +1,17 @@
-import os
-import subprocess
-import sys
+import pytest
 
-from tests.conftest import BASE_DIR
+from tests.support.deploy import PRODUCTION_ENV, manage
 
-PRODUCTION_ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings.production",
-    "DJANGO_SECRET_KEY": "a-long-random-production-secret-" + "x" * 40,
-    "DJANGO_ALLOWED_HOSTS": "api.example.com",
-    "DATABASE_URL": "postgres://app:secret@db.internal:5432/companion",
-    "REDIS_URL": "redis://redis.internal:6379/0",
-    "CLERK_JWKS_URL": "https://clerk.example.com/.well-known/jwks.json",
-    "CLERK_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-}
-
-
-def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CLERK_"))}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env={**full_env, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+pytestmark = pytest.mark.slow
 
 
 def test_check_deploy_passes_under_production_settings():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SECRET_KEY"}
-    result = _manage("check", **env)
+    result = manage("check", **env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr

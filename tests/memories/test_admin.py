@@ -10,7 +10,7 @@ from memories import admin as memories_admin
 from memories.embeddings import embed_text, embedding_model_name
 from memories.models import Memory, MemoryEvent
 from memories.services import memory_collection_create, memory_create
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

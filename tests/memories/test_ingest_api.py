@@ -22,16 +22,6 @@ CONVERSATION = [
 
 
 @pytest.fixture
-def sent(monkeypatch) -> list[str]:
-    """Job ids handed to the broker (the sending itself is tested with a real worker)."""
-    ids: list[str] = []
-    monkeypatch.setattr(
-        "memories.queue.task_send", lambda *, name, args: ids.append(args[0]) or True
-    )
-    return ids
-
-
-@pytest.fixture
 def published(monkeypatch) -> list[dict]:
     messages: list[dict] = []
     monkeypatch.setattr(events, "_send", lambda user_id, message: messages.append(message))

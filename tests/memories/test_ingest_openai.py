@@ -9,9 +9,8 @@ import pytest
 
 from memories.models import IngestionJob, MemoryEvent
 from memories.services import ingestion_jobs_requeue_stale, memory_create
-from tests.conftest import wait_for
-from tests.memories.fake_openai import FakeOpenAI, local_model, schema_name
-from tests.memories.ingestion import (
+from tests.support.fake_openai import FakeOpenAI, local_model, schema_name
+from tests.support.ingestion import (
     JOB_TIMEOUT,
     Workers,
     checkpoints,
@@ -20,6 +19,9 @@ from tests.memories.ingestion import (
     ingest,
     started_workers,
 )
+from tests.support.processes import wait_for
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

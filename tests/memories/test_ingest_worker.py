@@ -4,9 +4,13 @@ PostgreSQL and Redis."""
 import time
 import uuid
 
+import pytest
+
 from memories.models import IngestionJob, Memory, MemoryEvent
 from memories.services import ingestion_jobs_requeue_stale
-from tests.memories.ingestion import contents, finished, ingest
+from tests.support.ingestion import contents, finished, ingest
+
+pytestmark = pytest.mark.slow
 
 ANA = "My name is Ana. I live in Lisbon. I love hiking and I have a dog named Bolt."
 REPLY = "Nice to meet you, Ana! I love hiking too. My name is Companion and I live in the cloud."

@@ -13,7 +13,7 @@ from memories.llm import (
     Related,
     get_llm,
 )
-from tests.memories.fake_openai import FakeOpenAI, chat_completion, schema_name
+from tests.support.fake_openai import FakeOpenAI, chat_completion, schema_name
 
 
 def _said(*texts: str) -> list[tuple[str, str, str, bool]]:
@@ -39,7 +39,7 @@ def _contents(*texts: str) -> list[str]:
         ("I moved to Porto last month.", "home_location", "User lives in Porto"),
         ("I've just moved to new york with my wife", "home_location", "User lives in New York"),
         ("I'm based in Berlin", "home_location", "User lives in Berlin"),
-        ("I work at Acme as a designer", "employer", "User works at Acme"),
+        ("I work at Acme", "employer", "User works at Acme"),
         ("I'm working for Globex now", "employer", "User works at Globex"),
         ("I work as a nurse", "occupation", "User works as a nurse"),
         ("I'm a senior software engineer", "occupation",
@@ -58,7 +58,7 @@ def _contents(*texts: str) -> list[str]:
         ("I don't like olives", "dislikes", "User dislikes olives"),
         ("My favourite food is sushi", "favourites", "User's favourite food is sushi"),
         ("I'm allergic to peanuts", "allergies", "User is allergic to peanuts"),
-        ("I have a nut allergy", "allergies", "User is allergic to nut"),
+        ("I have a nut allergy", "allergies", "User is allergic to nuts"),
         ("I was diagnosed with diabetes", "health", "User has diabetes"),
         ("I got a job at Initech", "employer", "User works at Initech"),
         ("My boyfriend's name is Leo", "partner", "User's boyfriend is Leo"),
@@ -83,6 +83,10 @@ def test_local_reads_first_person_statements_into_slots(text, slot, content):
         ("I no longer have a cat", "pets", "pets:cat"),
         ("I'm single now", "partner", "partner"),
         ("I broke up with my girlfriend", "partner", "partner"),
+        ("I broke up with my boyfriend Jake", "partner", "partner"),
+        ("My wife Ana and I split up", "partner", "partner"),
+        ("we gave the cat away", "pets", "pets:cat"),
+        ("Not in London anymore, we left in May", "home_location", "home_location"),
         ("I'm no longer vegan", "diet", "diet"),
         ("I don't want to learn Japanese anymore", "goals", "goals:learn japanese"),
     ],
@@ -118,6 +122,59 @@ def test_local_ignores_what_is_not_a_first_person_fact():
         )
         == []
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "facts"),
+    [
+        ("Big news: I moved to Porto last month.", [("home_location", "Porto", "")]),
+        ("Hey, I'm Tomasz and I live in Krakow.",
+         [("name", "Tomasz", ""), ("home_location", "Krakow", "")]),
+        ("We relocated to Bergen in spring.", [("home_location", "Bergen", "")]),
+        ("We adopted a dog named Rex.", [("pets", "dog", "Rex")]),
+        ("My goal this year is to run a half marathon.", [("goals", "run a half marathon", "")]),
+        ("Guess what? I was hired by Initech", [("employer", "Initech", "")]),
+        ("so basically i've been working at Globex for two years now",
+         [("employer", "Globex", "")]),
+        ("just joined Acme as a designer!",
+         [("employer", "Acme", ""), ("occupation", "designer", "")]),
+        ("me and my gf Lily are going to Rome", [("partner", "Lily", "girlfriend")]),
+        ("my daughter Emma just started school", [("family", "daughter", "Emma")]),
+        ("we have a son and a daughter", [("family", "son", ""), ("family", "daughter", "")]),
+        ("Honestly, I'm allergic to pollen every spring", [("allergies", "pollen", "")]),
+        ("love love love k-dramas 😍", [("likes", "k-dramas", "")]),
+        ("i'm Kwame, 34, from Accra but living in London now",
+         [("name", "Kwame", ""), ("home_location", "London", "")]),
+    ],
+)  # fmt: skip
+def test_local_sees_through_greetings_household_we_time_phrases_and_synonyms(text, facts):
+    said = LocalProvider().extract(messages=[{"role": "user", "content": text}])
+    assert [(c.slot, c.value, c.detail) for c in said if not c.negated] == facts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Do I live in Paris?",
+        "If I moved to Rome I'd learn Italian",
+        "My friend lives in Oslo",
+        "She told me she's allergic to cats",
+        'My coworker said "I live in Paris" and I laughed',
+        "I'm Tired",
+        "I'm Polish",
+        "We're vegan",
+        "we work at Acme together",
+        "I want to sleep lol",
+        "I live in hope",
+        "I'm a terrible cook",
+        "I'm thinking about adopting a dog",
+        "enjoy the weekend!",
+        "I want to get some sleep",
+        "got into an argument with my sister",
+    ],
+)
+def test_local_reads_no_fact_from_questions_hypotheticals_others_or_non_names(text):
+    assert _said(text) == []
 
 
 def test_local_never_takes_facts_from_assistant_or_system_messages():

@@ -281,3 +281,52 @@ def test_apply_refines_a_memory_in_place(user):
         "add",
         "update",
     ]
+
+
+# --- the decision's guarantees on chat-style phrasings --------------------------
+
+
+def _current(user, slot: str) -> list[str]:
+    return sorted(
+        Memory.objects.filter(user=user, metadata__slot=slot).values_list("content", flat=True)
+    )
+
+
+def test_a_one_value_slot_keeps_one_current_memory_whatever_the_phrasing(user):
+    _run(_job(user, "Hey, I'm Tomasz and I live in Krakow."))
+    _run(_job(user, "Big news: I moved to Porto last month."))
+    _run(_job(user, "We relocated to Bergen in spring. Oh and I'm Tom btw"))
+    assert _current(user, "home_location") == ["User lives in Bergen"]
+    assert _current(user, "name") == ["User's name is Tom"]
+
+
+def test_a_repeat_in_other_words_adds_nothing(user):
+    _run(_job(user, "We adopted a dog named Rex. I'm vegan."))
+    result = _run(
+        _job(user, "so yeah we have a dog named Rex lol. Honestly, I've been vegan since March")
+    )
+    assert result == {"added": 0, "updated": 0, "deleted": 0, "unchanged": 2}
+    assert Memory.objects.filter(user=user).count() == 2
+
+
+def test_a_negation_in_other_words_removes_only_what_it_names(user):
+    _run(
+        _job(
+            user,
+            "We adopted a dog named Rex and we have a cat named Miso. I work at Spotify. "
+            "I'm allergic to eggs.",
+        )
+    )
+    result = _run(
+        _job(
+            user,
+            "we gave the cat away. No longer at Globex, long story. "
+            "Turns out I'm not allergic to penicillin after all.",
+        )
+    )
+    assert result["deleted"] == 1
+    assert _contents(user) == {
+        "User has a dog named Rex",
+        "User works at Spotify",
+        "User is allergic to eggs",
+    }

@@ -47,8 +47,11 @@ def test_results_are_ranked_best_first_with_cosine_scores(user_client, facts):
     scores = [r["score"] for r in results]
     assert scores == sorted(scores, reverse=True)
     expected = float(embed_text(FACTS[0]) @ embed_text("hiking trip in the Andes mountains"))
-    assert results[0]["score"] == pytest.approx(expected, abs=2e-3)
+    assert results[0]["similarity"] == pytest.approx(expected, abs=2e-3)
     assert len(results) == len(FACTS)
+    by_vector = search(user_client, mode="vector").json()["results"]
+    assert [r["score"] for r in by_vector] == [r["similarity"] for r in by_vector]
+    assert by_vector[0]["score"] == pytest.approx(expected, abs=2e-3)
 
 
 def test_top_k_tiers_collection_and_min_score(user_client, user, facts):
@@ -63,7 +66,7 @@ def test_top_k_tiers_collection_and_min_score(user_client, user, facts):
     assert [r["id"] for r in found] == [str(filed.id)]
     strong = search(user_client, min_score=0.3).json()["results"]
     assert strong
-    assert all(r["score"] >= 0.3 for r in strong)
+    assert all(r["similarity"] >= 0.3 for r in strong)
     assert len(strong) < len(search(user_client).json()["results"])
 
 
@@ -162,25 +165,29 @@ def test_both_plans_find_the_exact_neighbours_of_one_user_only(user, other_user,
     for threshold in (10_000, 50):  # 200 rows: the exact scan, then the index
         monkeypatch.setattr(plans, "SEARCH_EXACT_MAX_ROWS", threshold)
         (results,) = memory_find_similar(user=user, embeddings=[query], top_k=10)
-        assert [m.id for m, _ in results] == expected
-        assert [s for _, s in results] == sorted((s for _, s in results), reverse=True)
+        assert [r.memory.id for r in results] == expected
+        assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
 
 
-def _plan(user, *, use_index):
-    candidates = plans._search_candidates(user=user, tiers=None, collection=None)
+def _plan(user, *, use_index, mode="vector"):
+    where, params = plans._filters(user=user, tiers=None, collection=None)
     vector = plans._vector_text(np.ones(1536) / np.sqrt(1536))
-    with transaction.atomic():
+    plan = plans._Plan(where, params, use_index, 10)
+    sql, params = plans._MODE_SQL[mode](plan, vector, "m7")
+    with transaction.atomic(), connection.cursor() as cursor:
         if use_index:
             plans._set_index_scan(10)
-        return plans._ranking(candidates, vector, use_index=use_index)[:10].explain()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def test_large_users_take_the_hnsw_index_and_small_users_an_exact_scan(user):
+@pytest.mark.parametrize("mode", ["vector", "hybrid"])
+def test_large_users_take_the_hnsw_index_and_small_users_an_exact_scan(user, mode):
     _bulk(user, _clustered(np.random.default_rng(4), 50))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE memories_memoryvector")
-    assert "memories_vector_hnsw_idx" in _plan(user, use_index=True)
-    assert "hnsw" not in _plan(user, use_index=False)
+    assert "memories_vector_hnsw_idx" in _plan(user, use_index=True, mode=mode)
+    assert "hnsw" not in _plan(user, use_index=False, mode=mode)
 
 
 def test_the_size_check_is_bounded(user, monkeypatch):
@@ -199,7 +206,7 @@ def test_find_similar_answers_each_embedding(user):
     found = memory_find_similar(
         user=user, embeddings=[embed_text("mountain hiking"), embed_text("tax return")], top_k=1
     )
-    assert [[m.id for m, _ in results] for results in found] == [[hiking.id], [taxes.id]]
+    assert [[r.memory.id for r in results] for results in found] == [[hiking.id], [taxes.id]]
     assert memory_find_similar(user=user, embeddings=[], top_k=3) == []
 
 
@@ -210,16 +217,21 @@ def test_recall_counts_what_the_selector_finds_on_either_plan(user, other_user, 
         memory_create(user=user, content=content)
         memory_create(user=other_user, content=content)
     query = "hiking trip in the Andes mountains"
-    (expected,) = memory_find_similar(user=user, embeddings=[embed_text(query)], top_k=3)
+    (expected,) = memory_find_similar(
+        user=user, embeddings=[embed_text(query)], texts=[query], top_k=3, mode="hybrid"
+    )
     recalled = memory_recall(user=user, query=query, top_k=3)
-    assert [(m.id, round(s, 6)) for m, s in recalled] == [(m.id, round(s, 6)) for m, s in expected]
-    assert all(m.access_count == 1 and m.last_accessed_at is not None for m, _ in recalled)
-    assert all("embedding" in m.get_deferred_fields() for m, _ in recalled)
+    assert [(r.memory.id, round(r.score, 6), round(r.similarity, 6)) for r in recalled] == [
+        (r.memory.id, round(r.score, 6), round(r.similarity, 6)) for r in expected
+    ]
+    assert all(r.memory.access_count == 1 and r.memory.last_accessed_at for r in recalled)
+    assert all("embedding" in r.memory.get_deferred_fields() for r in recalled)
     counted = Memory.objects.filter(access_count=1)
-    assert {m.id for m in counted} == {m.id for m, _ in recalled}
-    strong = memory_recall(user=user, query=query, top_k=3, min_score=recalled[0][1] - 1e-6)
-    assert [m.id for m, _ in strong] == [recalled[0][0].id]
-    assert Memory.objects.get(pk=recalled[1][0].pk).access_count == 1
+    assert {m.id for m in counted} == {r.memory.id for r in recalled}
+    best = max(recalled, key=lambda r: r.similarity)
+    strong = memory_recall(user=user, query=query, top_k=3, min_score=best.similarity - 1e-6)
+    assert [r.memory.id for r in strong] == [best.memory.id]
+    assert Memory.objects.get(pk=recalled[1].memory.pk).access_count == 1
 
 
 def test_a_query_embedding_of_the_wrong_size_is_refused(user):

@@ -1,4 +1,3 @@
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -6,23 +5,15 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.clerk import SigningKey
-from tests.conftest import BASE_DIR, _subprocess_env, wait_for
-
-SPA = "http://localhost:5173"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.support.clerk import SigningKey
+from tests.support.processes import BASE_DIR, SPA, free_port, subprocess_env, wait_for
 
 
 @pytest.fixture
 def live_server_url(transactional_db: None, clerk_keys: SigningKey) -> Iterator[str]:
     """uvicorn serving `config.asgi` on the test database, trusting the test Clerk key."""
-    port = _free_port()
-    env = _subprocess_env() | {
+    port = free_port()
+    env = subprocess_env() | {
         "CLERK_JWT_KEY": clerk_keys.public_pem,
         "CORS_ALLOWED_ORIGINS": SPA,
         "DJANGO_LOG_LEVEL": "WARNING",

@@ -1,8 +1,8 @@
 import pytest
 
-pytestmark = pytest.mark.django_db
+from tests.support.processes import SPA
 
-SPA = "http://localhost:5173"
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)

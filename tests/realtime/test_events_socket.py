@@ -9,7 +9,7 @@ from channels.testing.websocket import WebsocketCommunicator
 from accounts.services import user_erase
 from config.asgi import application
 from memories.consumers import CLOSE_UNAUTHENTICATED, CLOSE_USER_ERASED
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

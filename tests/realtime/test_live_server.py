@@ -9,10 +9,10 @@ import pytest
 import websockets
 from channels.db import database_sync_to_async
 
-from tests.factories import UserFactory
-from tests.realtime.conftest import SPA
+from tests.support.factories import UserFactory
+from tests.support.processes import SPA
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 async def test_the_owner_hears_a_memory_created_over_the_running_server(
@@ -78,5 +78,5 @@ async def test_a_pipeline_jobs_events_reach_the_owners_socket(
     assert [e["memory"]["source"] for e in created] == ["ingestion"]
     assert "Ana" in created[0]["memory"]["content"]
     statuses = [e["job"]["status"] for e in seen if e["type"] == "ingestion_job.updated"]
-    assert statuses[-1] == "succeeded"
+    assert statuses == ["running", "succeeded"]
     assert all(e["job"]["id"] == job_id for e in seen if e["type"] == "ingestion_job.updated")

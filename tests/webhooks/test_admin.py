@@ -5,7 +5,7 @@ from django.db import connection
 from django.urls import reverse
 
 from accounts.models import User
-from tests.webhooks.conftest import clerk_event, clerk_user, deliver, new_svix_id
+from tests.support.webhooks import clerk_event, clerk_user, deliver, new_svix_id
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db

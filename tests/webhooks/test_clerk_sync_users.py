@@ -12,8 +12,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import DeletedClerkUser, User
-from tests.factories import UserFactory
-from tests.webhooks.conftest import clerk_user
+from tests.support.factories import UserFactory
+from tests.support.webhooks import clerk_user
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from memories.models import (
     MemoryCollection,
     MemoryEvent,
 )
-from tests.factories import UserFactory
-from tests.webhooks.conftest import (
+from tests.support.factories import UserFactory
+from tests.support.webhooks import (
     clerk_event,
     clerk_user,
     deleted_event,

@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.services import user_erased
-from tests.factories import UserFactory
-from tests.webhooks.conftest import clerk_event, clerk_user, deleted_event, post_raw, signed_headers
+from tests.support.factories import UserFactory
+from tests.support.webhooks import clerk_event, clerk_user, deleted_event, post_raw, signed_headers
 from webhooks.models import WebhookEvent
 
 COPIES = 30

@@ -1,7 +1,7 @@
 import pytest
 
-from tests.factories import UserFactory
-from tests.webhooks.conftest import deleted_event, deliver
+from tests.support.factories import UserFactory
+from tests.support.webhooks import deleted_event, deliver
 
 pytestmark = pytest.mark.django_db
 

@@ -1,25 +1,19 @@
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
-from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.parsers import PayloadTooLarge
 from webhooks.services import webhook_event_process
 from webhooks.verification import DeliveryRejected, delivery_verify, webhook_signer
 
 from .serializers import ClerkEventInputSerializer, WebhookEventOutputSerializer
 
 MAX_BODY_BYTES = 1024 * 1024
-
-
-class PayloadTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = f"The body is larger than {MAX_BODY_BYTES} bytes."
-    default_code = "payload_too_large"
+TOO_LARGE = f"The body is larger than {MAX_BODY_BYTES} bytes."
 
 
 def _raw_body(request: Request) -> bytes:
@@ -29,13 +23,13 @@ def _raw_body(request: Request) -> bytes:
     except ValueError as exc:
         raise DeliveryRejected("Content-Length is not a number.", code="invalid_headers") from exc
     if declared > MAX_BODY_BYTES:
-        raise PayloadTooLarge()
+        raise PayloadTooLarge(TOO_LARGE)
     try:
         body = request.body
     except RequestDataTooBig as exc:  # a chunked body past Django's own limit
-        raise PayloadTooLarge() from exc
+        raise PayloadTooLarge(TOO_LARGE) from exc
     if len(body) > MAX_BODY_BYTES:
-        raise PayloadTooLarge()
+        raise PayloadTooLarge(TOO_LARGE)
     return body
 
 

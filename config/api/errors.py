@@ -1,6 +1,8 @@
-"""One error shape for the whole API: `{"detail": ..., "code": ...}` plus `errors` per field."""
+"""One error shape for the whole API: `{"detail": ..., "code": ...}` plus `errors` per field,
+and one way for a view to turn the domain's exceptions into API errors (`DomainErrorsMixin`)."""
 
 import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.http import Http404, HttpRequest, JsonResponse
@@ -17,6 +19,34 @@ def _first_code(codes: Any) -> str:
     if isinstance(codes, list):
         return next((_first_code(v) for v in codes), "invalid")
     return str(codes)
+
+
+class Conflict(exceptions.APIException):
+    """409: the request clashes with what is stored; `extra` keys join the error body."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+    def __init__(self, detail: str, code: str, **extra: str) -> None:
+        super().__init__(detail, code)
+        self.extra = extra
+
+
+DomainErrors = Mapping[type[Exception], Callable[[Any], exceptions.APIException]]
+
+
+class DomainErrorsMixin:
+    """A view lists, in `domain_errors`, the domain exceptions it may meet and the API error
+    each becomes (the first matching entry wins, so list subclasses first)."""
+
+    domain_errors: DomainErrors = {}
+
+    def handle_exception(self, exc: Exception) -> Response:
+        for kind, to_api in self.domain_errors.items():
+            if isinstance(exc, kind):
+                exc = to_api(exc)
+                break
+        return super().handle_exception(exc)  # type: ignore[misc]
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response:
@@ -37,7 +67,11 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
             "errors": errors,
         }
     elif isinstance(exc, exceptions.APIException):
-        response.data = {"detail": str(exc.detail), "code": _first_code(exc.get_codes())}
+        response.data = {
+            "detail": str(exc.detail),
+            "code": _first_code(exc.get_codes()),
+            **getattr(exc, "extra", {}),
+        }
     return response
 
 

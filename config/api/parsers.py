@@ -10,6 +10,8 @@ API_MAX_BODY_BYTES = 2 * 1024 * 1024
 
 
 class PayloadTooLarge(exceptions.APIException):
+    """413, for any body or stored value over its limit."""
+
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request is too large."
     default_code = "too_large"

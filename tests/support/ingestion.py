@@ -14,11 +14,10 @@ from django.db import connection
 
 from config.celery import app as celery_app
 from memories.models import Memory
-from tests.conftest import CeleryWorker, wait_for
+from tests.support.processes import WORKER_START_TIMEOUT, CeleryWorker, wait_for
 
 INGEST = "/api/v1/memories/ingest"
 JOB_TIMEOUT = 60.0
-WORKER_START_TIMEOUT = 120.0
 
 
 def ingest(client, *messages: tuple[str, str]) -> dict:

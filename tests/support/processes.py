@@ -1,0 +1,83 @@
+"""Processes the tests start (a Celery worker, manage.py), the embedded Redis they stop and
+restart, and waiting for what those processes do."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.db import connection
+
+from config.embedded import start_redis, stop_redis
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+# The single-page app's origin in the CORS and live-server tests.
+SPA = "http://localhost:5173"
+# A worker imports the whole project (openai, LangGraph) before it answers: slow on a busy machine.
+WORKER_START_TIMEOUT = 120.0
+
+
+def test_database_url() -> str:
+    """A libpq URL for the test database, for processes started by a test."""
+    params = connection.get_connection_params()
+    host = params.get("host") or "localhost"
+    return f"postgresql://{params['user']}@/{connection.settings_dict['NAME']}?host={host}"
+
+
+def subprocess_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = test_database_url()
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    return env
+
+
+class CeleryWorker:
+    """A real `celery worker` process on the test database and Redis."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "WARNING",
+             "--concurrency", "2", "--without-gossip", "--without-mingle"],
+            cwd=BASE_DIR,
+            env=subprocess_env(),
+        )  # fmt: skip
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(30)
+
+
+class RedisControl:
+    """Stops and restarts the session's embedded Redis, for outage tests."""
+
+    data_dir = Path(os.environ.get("COMPANION_TEST_DATA_DIR", ""))
+
+    def stop(self) -> None:
+        stop_redis(self.data_dir)
+
+    def start(self) -> None:
+        start_redis(self.data_dir)
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.2):
+    """Poll until `predicate()` is truthy, returning its value; fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
