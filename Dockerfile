@@ -1,5 +1,7 @@
 # syntax=docker/dockerfile:1
-# One image for every process: the ASGI server (default), `celery -A config worker`, `celery -A config beat`.
+# One image for every process: the web processes (default: HTTP on granian WSGI, port PORT, and
+# websockets on uvicorn ASGI, port WS_PORT; SERVE_ROLE=http or ws runs one of them),
+# `celery -A config worker`, `celery -A config beat`.
 
 ARG PYTHON_VERSION=3.11
 
@@ -22,14 +24,20 @@ RUN DJANGO_SETTINGS_MODULE=config.settings.production \
 # --- runtime: the venv, the code and the collected static files, run as non-root ---
 FROM python:${PYTHON_VERSION}-slim-bookworm AS runtime
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
-    DJANGO_SETTINGS_MODULE=config.settings.production PORT=8000 \
-    WEB_CONCURRENCY=2
+    DJANGO_SETTINGS_MODULE=config.settings.production HOST=0.0.0.0 PORT=8000 WS_PORT=8001 \
+    SERVE_ROLE=all WEB_CONCURRENCY=2 WEB_THREADS=8 WS_CONCURRENCY=1
 RUN groupadd --system app && useradd --system --gid app --home-dir /app --no-create-home app
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build --chown=app:app /app /app
 USER app
-EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"8000\")}/api/v1/health/live', timeout=4)"]
-CMD ["sh", "-c", "DATABASE_POOL=${DATABASE_POOL:-true} exec uvicorn config.asgi:application --host 0.0.0.0 --port ${PORT} --lifespan off --timeout-graceful-shutdown 20 --proxy-headers --forwarded-allow-ips='*'"]
+EXPOSE 8000 8001
+# Each role SERVE_ROLE names answers /api/v1/health/live on its own port.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \
+    CMD ["python", "-m", "config.serve", "--check"]
+# HTTP:       SERVE_ROLE=http -> python -m granian --interface wsgi config.wsgi:application
+#             --host $HOST --port $PORT --workers $WEB_CONCURRENCY --blocking-threads $WEB_THREADS
+# websockets: SERVE_ROLE=ws   -> python -m uvicorn config.asgi:application
+#             --host $HOST --port $WS_PORT --workers $WS_CONCURRENCY --lifespan off --proxy-headers
+# (config/serve.py builds both; SERVE_ROLE=all runs both under one supervisor.)
+CMD ["python", "-m", "config.serve"]

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 
 from .models import DeletedClerkUser, User, UserPreferences
+from .selectors import user_get_by_clerk_id
 
 PREFERENCES_MAX_BYTES = 64 * 1024
 
@@ -51,10 +52,9 @@ def user_get_or_create_by_clerk_id(*, clerk_user_id: str) -> User:
 
     One query for a known user, preferences included: this runs on every authenticated request.
     """
-    try:
-        return User.objects.select_related("preferences").get(clerk_user_id=clerk_user_id)
-    except User.DoesNotExist:
-        pass
+    user = user_get_by_clerk_id(clerk_user_id=clerk_user_id)
+    if user is not None:
+        return user
     if DeletedClerkUser.objects.filter(clerk_user_id=clerk_user_id).exists():
         raise UserTombstoned(clerk_user_id)
     user, _ = User.objects.get_or_create(clerk_user_id=clerk_user_id)

@@ -166,6 +166,8 @@ def create_users(sizes: list[int], rng: np.random.Generator) -> list[User]:
 
 
 def memory_rows(users: list[User], corpus: DenseCorpus | TextCorpus) -> Iterator[tuple]:
+    from psycopg.types.json import Jsonb
+
     from memories.embeddings import LOCAL_MODEL_NAME
 
     now = datetime.datetime.now(datetime.UTC)
@@ -180,7 +182,7 @@ def memory_rows(users: list[User], corpus: DenseCorpus | TextCorpus) -> Iterator
                 created = now - datetime.timedelta(minutes=start + offset)
                 yield (memory_id, user.pk, "long_term", content,
                        hashlib.sha256(content.casefold().encode()).hexdigest(), vector,
-                       LOCAL_MODEL_NAME, 0.5, "{}", "import", 0, created, created)  # fmt: skip
+                       LOCAL_MODEL_NAME, 0.5, Jsonb({}), "import", 0, created, created)  # fmt: skip
 
 
 def load_memories(users: list[User], corpus: DenseCorpus | TextCorpus) -> None:

@@ -2,20 +2,18 @@
 
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from rest_framework.test import APIClient
 
 from tests.support.clerk import SigningKey, mint_token
 from tests.support.factories import UserFactory
+from tests.support.ingestion import Workers, started_workers
 from tests.support.processes import CeleryWorker, RedisControl
 
 if TYPE_CHECKING:
     from accounts.models import User
-
-# The `workers` and `worker` fixtures: real Celery worker processes.
-pytest_plugins = ["tests.support.ingestion"]
 
 
 @pytest.fixture
@@ -107,3 +105,17 @@ def redis_control() -> Iterator["RedisControl"]:
     control = RedisControl()
     yield control
     control.start()
+
+
+@pytest.fixture(scope="module")
+def workers(django_db_setup: None, django_db_blocker: Any) -> Iterator[Workers]:
+    """Worker processes with the local model, shared by a module's tests (a start costs
+    seconds); a module overrides it for another environment."""
+    with started_workers(django_db_blocker, LLM_PROVIDER="local") as workers:
+        yield workers
+
+
+@pytest.fixture
+def worker(workers: Workers, transactional_db: None) -> Workers:
+    workers.running()
+    return workers

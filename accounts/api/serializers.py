@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User, UserPreferences
+from accounts.selectors import user_created_at_ms
 from config.api.fields import JSONObjectField
 from config.api.serializers import RejectUnknownFieldsMixin
 
@@ -57,5 +58,4 @@ class UserOutputSerializer(serializers.Serializer[User]):
     preferences = PreferencesOutputSerializer()
 
     def get_created_at(self, user: User) -> int:
-        # Not mirrored yet (first sight through a token): fall back to our own record.
-        return user.clerk_created_at or int(user.date_joined.timestamp() * 1000)
+        return user_created_at_ms(user)

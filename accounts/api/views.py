@@ -3,6 +3,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import user_render
 from accounts.services import PreferencesTooLarge, user_preferences_update
 from config.api.errors import DomainErrorsMixin
 from config.api.parsers import PayloadTooLarge
@@ -20,7 +21,7 @@ class MeView(APIView):
 
     @extend_schema(operation_id="users_me", responses=UserOutputSerializer)
     def get(self, request: Request) -> Response:
-        return Response(UserOutputSerializer(request.user).data)
+        return Response(user_render(request.user))
 
 
 class MyPreferencesView(DomainErrorsMixin, APIView):

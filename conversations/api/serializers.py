@@ -34,12 +34,12 @@ class ConversationOutputSerializer(serializers.Serializer):
         return conversation_render(instance)
 
 
-class ChatMessageInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+class MessageSendInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     content = StrictCharField(max_length=MAX_MESSAGE_LENGTH)
     client_message_id = StrictCharField(max_length=MAX_CLIENT_MESSAGE_ID_LENGTH, required=False)
 
 
-class ChatMessageOutputSerializer(serializers.Serializer):
+class MessageOutputSerializer(serializers.Serializer):
     """Documents the shape; rendering is `message_render`, shared with the live events."""
 
     id = serializers.UUIDField()
@@ -64,9 +64,9 @@ class ChatMessageOutputSerializer(serializers.Serializer):
         return message_render(instance)
 
 
-class ChatMessageSentSerializer(serializers.Serializer):
-    message = ChatMessageOutputSerializer()
-    reply = ChatMessageOutputSerializer()
+class MessageSentSerializer(serializers.Serializer):
+    message = MessageOutputSerializer()
+    reply = MessageOutputSerializer()
 
 
 class ConflictSerializer(serializers.Serializer):

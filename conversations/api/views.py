@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.errors import Conflict, DomainErrors, DomainErrorsMixin
-from memories.api.views import MemoryCursorPagination, OwnedViewSet, validated
+from config.api.views import OwnedViewSet, StrictCursorPagination, validated
 
 from ..models import Conversation, Message
 from ..selectors import conversation_get, conversation_list, message_get, message_list
@@ -28,12 +28,12 @@ from ..services import (
     reply_retry,
 )
 from .serializers import (
-    ChatMessageInputSerializer,
-    ChatMessageOutputSerializer,
-    ChatMessageSentSerializer,
     ConflictSerializer,
     ConversationInputSerializer,
     ConversationOutputSerializer,
+    MessageOutputSerializer,
+    MessageSendInputSerializer,
+    MessageSentSerializer,
 )
 
 CONVERSATION_ERRORS: DomainErrors = {
@@ -50,11 +50,11 @@ CONVERSATION_ERRORS: DomainErrors = {
 }
 
 
-class ConversationCursorPagination(MemoryCursorPagination):
+class ConversationCursorPagination(StrictCursorPagination):
     ordering = ("-last_activity_at", "-id")
 
 
-class MessageCursorPagination(MemoryCursorPagination):
+class MessageCursorPagination(StrictCursorPagination):
     ordering = ("created_at", "id")
 
 
@@ -78,6 +78,7 @@ class ConversationViewSet(OwnedViewSet):
     delete (with their messages)."""
 
     serializer_class = ConversationOutputSerializer
+    domain_errors = CONVERSATION_ERRORS
     pagination_class = ConversationCursorPagination
 
     def get_queryset(self) -> Any:
@@ -113,26 +114,26 @@ class MessageListView(ConversationAPIView):
 
     pagination = MessageCursorPagination
 
-    @extend_schema(responses=ChatMessageOutputSerializer(many=True))
+    @extend_schema(responses=MessageOutputSerializer(many=True))
     def get(self, request: Request, conversation_id: str) -> Response:
         conversation = _own_conversation(request, conversation_id)
         paginator = self.pagination()
         page = paginator.paginate_queryset(message_list(conversation=conversation), request, self)
-        return paginator.get_paginated_response(ChatMessageOutputSerializer(page, many=True).data)
+        return paginator.get_paginated_response(MessageOutputSerializer(page, many=True).data)
 
     @extend_schema(
-        request=ChatMessageInputSerializer,
-        responses={202: ChatMessageSentSerializer, 409: ConflictSerializer},
+        request=MessageSendInputSerializer,
+        responses={202: MessageSentSerializer, 409: ConflictSerializer},
         description="Stores the message and a pending reply; the reply streams on /ws/events "
         "(message.delta, then message.completed, message.failed or message.cancelled).",
     )
     def post(self, request: Request, conversation_id: str) -> Response:
         conversation = _own_conversation(request, conversation_id)
-        data = validated(ChatMessageInputSerializer, request.data)
+        data = validated(MessageSendInputSerializer, request.data)
         said, reply, _ = message_send(conversation=conversation, **data)
         body = {
-            "message": ChatMessageOutputSerializer(said).data,
-            "reply": ChatMessageOutputSerializer(reply).data,
+            "message": MessageOutputSerializer(said).data,
+            "reply": MessageOutputSerializer(reply).data,
         }
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
@@ -140,29 +141,25 @@ class MessageListView(ConversationAPIView):
 class MessageDetailView(ConversationAPIView):
     """One message: a client that reconnects reads a reply's state here."""
 
-    @extend_schema(responses=ChatMessageOutputSerializer)
+    @extend_schema(responses=MessageOutputSerializer)
     def get(self, request: Request, conversation_id: str, message_id: str) -> Response:
         message = _own_message(request, conversation_id, message_id)
-        return Response(ChatMessageOutputSerializer(message).data)
+        return Response(MessageOutputSerializer(message).data)
 
 
 class MessageCancelView(ConversationAPIView):
     """Stop a pending or streaming reply (the model call stops before its next chunk)."""
 
-    @extend_schema(
-        request=None, responses={200: ChatMessageOutputSerializer, 409: ConflictSerializer}
-    )
+    @extend_schema(request=None, responses={200: MessageOutputSerializer, 409: ConflictSerializer})
     def post(self, request: Request, conversation_id: str, message_id: str) -> Response:
         reply = reply_cancel(reply=_own_message(request, conversation_id, message_id))
-        return Response(ChatMessageOutputSerializer(reply).data)
+        return Response(MessageOutputSerializer(reply).data)
 
 
 class MessageRetryView(ConversationAPIView):
     """Run a failed or cancelled reply again, from scratch."""
 
-    @extend_schema(
-        request=None, responses={202: ChatMessageOutputSerializer, 409: ConflictSerializer}
-    )
+    @extend_schema(request=None, responses={202: MessageOutputSerializer, 409: ConflictSerializer})
     def post(self, request: Request, conversation_id: str, message_id: str) -> Response:
         reply = reply_retry(reply=_own_message(request, conversation_id, message_id))
-        return Response(ChatMessageOutputSerializer(reply).data, status=status.HTTP_202_ACCEPTED)
+        return Response(MessageOutputSerializer(reply).data, status=status.HTTP_202_ACCEPTED)

@@ -33,8 +33,8 @@ class ContextInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 class ContextMemorySerializer(MemoryOutputSerializer):
     score = serializers.FloatField(
         allow_null=True,
-        help_text="Relevance to the messages (the search's fused rank score, higher first); "
-        "null for core memories.",
+        help_text="Relevance to the messages (the hybrid search's fused score); null for core"
+        " memories.",
     )
 
 

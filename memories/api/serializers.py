@@ -7,13 +7,13 @@ from rest_framework import serializers
 
 from config.api.fields import JSONObjectField, StrictCharField, StrictFloatField
 from config.api.serializers import RejectUnknownFieldsMixin
+from config.api.views import MAX_PAGE_SIZE
 from memories.models import MAX_CONTENT_LENGTH, Memory, MemoryCollection, MemoryEvent
 from memories.representations import memory_collection_render, memory_event_render, memory_render
 from memories.selectors import SEARCH_MODES, SearchResult
 
 METADATA_MAX_BYTES = 16 * 1024
 QUERY_MAX_LENGTH = 2000
-MAX_PAGE_SIZE = 200
 MAX_TOP_K = 100
 
 

@@ -3,16 +3,15 @@
 from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, status
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import UserOutputSerializer
 from accounts.services import user_export_sections
-from config.api.errors import DomainErrorsMixin
+from config.api.views import OwnedViewSet, StrictCursorPagination, validated
 from memories.models import Memory, MemoryCollection
 from memories.selectors import (
     memory_collection_get,
@@ -34,7 +33,6 @@ from memories.services import (
 
 from .errors import MEMORY_ERRORS
 from .serializers import (
-    MAX_PAGE_SIZE,
     DuplicateMemorySerializer,
     MemoryCollectionInputSerializer,
     MemoryCollectionOutputSerializer,
@@ -48,23 +46,8 @@ from .serializers import (
 )
 
 
-class MemoryCursorPagination(CursorPagination):
-    page_size = 50
-    max_page_size = MAX_PAGE_SIZE
-    page_size_query_param = "page_size"
+class MemoryCursorPagination(StrictCursorPagination):
     ordering = ("-created_at", "-id")
-
-    def decode_cursor(self, request: Request) -> Any:
-        try:
-            return super().decode_cursor(request)
-        except exceptions.NotFound:
-            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from None
-
-
-def validated(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _own_collection(request: Request, data: dict[str, Any]) -> None:
@@ -77,23 +60,12 @@ def _own_collection(request: Request, data: dict[str, Any]) -> None:
     data["collection"] = collection
 
 
-class OwnedViewSet(
-    DomainErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin, viewsets.GenericViewSet,
-):  # fmt: skip
-    """List, read and delete the caller's own objects; create and change are explicit."""
-
-    domain_errors = MEMORY_ERRORS
-
-    # Any id reaches the view, which answers 404 for a malformed one as for another user's.
-    lookup_value_regex = "[^/]+"
-
-
 class MemoryViewSet(OwnedViewSet):
     """The caller's memories: list, create, read, change, delete, history and search."""
 
     serializer_class = MemoryOutputSerializer
     pagination_class = MemoryCursorPagination
+    domain_errors = MEMORY_ERRORS
 
     def get_queryset(self) -> Any:
         filters = validated(MemoryListFilterSerializer, self.request.query_params)
@@ -154,6 +126,7 @@ class MemoryCollectionViewSet(OwnedViewSet):
 
     serializer_class = MemoryCollectionOutputSerializer
     pagination_class = None
+    domain_errors = MEMORY_ERRORS
 
     def get_queryset(self) -> Any:
         return memory_collection_list(user=self.request.user)

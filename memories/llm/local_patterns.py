@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from . import local_words as words
 from .schema import COUNT_WORDS
@@ -65,7 +66,7 @@ def compile_template(template: str) -> str:
 
 @dataclass(frozen=True)
 class Rule:
-    """A statement: its pattern, the slot it fills and how to read the match.
+    """A statement: its regex, the slot it fills and how to read the match.
 
     `kind` says what the `v` group holds: "items" (a list: "hiking and swimming"), "proper"
     (a proper noun: a city, an employer), "name" (a person's name, "intro" when only capitals
@@ -74,21 +75,24 @@ class Rule:
     as said). `also` names further groups that fill other slots ("... at Boeing as an engineer").
     """
 
-    pattern: re.Pattern[str]
+    regex: str
     slot: str
     negated: bool = False
     verb: str = ""
     kind: str = "items"
     also: tuple[tuple[str, str], ...] = ()
 
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """Compiled on first use: processes that never extract (the web server) skip the cost."""
+        return re.compile(self.regex, re.IGNORECASE)
+
 
 def rule(template: str, slot: str, **options: object) -> Rule:
     """A rule that must cover its whole clause (an afterthought after a comma is allowed)."""
-    pattern = re.compile(rf"^{compile_template(template)}(?:\s*,.*)?$", re.IGNORECASE)
-    return Rule(pattern, slot, **options)  # type: ignore[arg-type]
+    return Rule(rf"^{compile_template(template)}(?:\s*,.*)?$", slot, **options)  # type: ignore[arg-type]
 
 
 def mention(template: str, slot: str, **options: object) -> Rule:
     """A rule found anywhere in a clause: "my wife Ana", "my dog Biscuit"."""
-    pattern = re.compile(rf"\b{compile_template(template)}\b", re.IGNORECASE)
-    return Rule(pattern, slot, **options)  # type: ignore[arg-type]
+    return Rule(rf"\b{compile_template(template)}\b", slot, **options)  # type: ignore[arg-type]

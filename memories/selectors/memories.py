@@ -54,15 +54,6 @@ def memory_history(*, user: User, memory_id: uuid.UUID | str) -> list[MemoryEven
     return events
 
 
-def memory_core(*, user: User) -> QuerySet[Memory]:
-    """The user's core memories (always in context), most important first."""
-    return (
-        Memory.objects.filter(user=user, tier=Memory.Tier.CORE)
-        .defer("embedding")
-        .order_by("-importance", "created_at", "id")
-    )
-
-
 def memory_reembed_batches(
     *, user: User | None, stale_only: bool, model: str, batch_size: int
 ) -> tuple[int, Iterator[list[Memory]]]:
@@ -84,3 +75,12 @@ def _batches(memories: QuerySet[Memory], size: int) -> Iterator[list[Memory]]:
             return
         yield batch
         after = batch[-1].pk
+
+
+def memory_core(*, user: User) -> QuerySet[Memory]:
+    """The user's core memories (always in context), most important first."""
+    return (
+        Memory.objects.filter(user=user, tier=Memory.Tier.CORE)
+        .defer("embedding")
+        .order_by("-importance", "created_at", "id")
+    )

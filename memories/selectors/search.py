@@ -109,7 +109,8 @@ class _Plan(NamedTuple):
         return (
             f"SELECT memory_id, ts_rank(content_search, terms) AS text_rank"
             f" FROM {_TABLE}, memories_search_query(%s) AS terms"
-            f" WHERE {self.where} AND content_search @@ terms ORDER BY text_rank DESC LIMIT %s",
+            f" WHERE {self.where} AND content_search @@ terms"
+            f" ORDER BY text_rank DESC, memory_id LIMIT %s",
             [text, *self.where_params, limit],
         )
 
@@ -139,13 +140,16 @@ def _hybrid_sql(plan: _Plan, vector: str, text: str) -> tuple[str, list[Any]]:
     depth = max(plan.top_k, FUSION_DEPTH)
     nearest, nearest_params = plan.nearest(vector, depth)
     matching, matching_params = plan.matching(text, depth)
+    # Memories of equal text rank share a position (rank(), not row_number()); equal fused
+    # scores go to the nearer in meaning.
     fused = (
         f"SELECT memory_id, sum(1.0 / ({RRF_K} + position))::float8 AS score FROM ("
-        f" SELECT memory_id, row_number() OVER (ORDER BY similarity DESC) AS position"
+        f" SELECT memory_id, row_number() OVER (ORDER BY similarity DESC) AS position, similarity"
         f" FROM ({nearest}) AS nearest"
-        f" UNION ALL SELECT memory_id, row_number() OVER (ORDER BY text_rank DESC)"
+        f" UNION ALL SELECT memory_id, rank() OVER (ORDER BY text_rank DESC), NULL"
         f" FROM ({matching}) AS matching"
-        f") AS positions GROUP BY memory_id ORDER BY score DESC LIMIT %s"
+        f") AS positions GROUP BY memory_id"
+        f" ORDER BY score DESC, max(similarity) DESC NULLS LAST, memory_id LIMIT %s"
     )
     return _with_similarity(fused, [*nearest_params, *matching_params, plan.top_k], vector)
 
@@ -190,7 +194,7 @@ def memory_ranking(
 def _fetch(sql: str, params: list[Any]) -> list[tuple[uuid.UUID, float, float]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return sorted(cursor.fetchall(), key=lambda row: row[1], reverse=True)
+        return sorted(cursor.fetchall(), key=lambda row: (row[1], row[2]), reverse=True)
 
 
 def _with_memories(nearest: list[list[tuple[uuid.UUID, float, float]]]) -> list[list[SearchResult]]:

@@ -36,7 +36,7 @@ def _relevant(user: User, query: str, top_k: int) -> list[tuple[Memory, float | 
     if not query:
         return []
     found = memory_recall(user=user, query=query, top_k=top_k, tiers=RELEVANT_TIERS)
-    return [(result.memory, result.score) for result in found]
+    return [(hit.memory, hit.score) for hit in found]
 
 
 def memory_context(

@@ -48,4 +48,4 @@ def memory_recall(
             [timezone.now(), *params, user.pk, *([] if min_score is None else [min_score])],
         )
         results = [SearchResult(memory, memory.score, memory.similarity) for memory in found]
-        return sorted(results, key=lambda result: -result.score)
+        return sorted(results, key=lambda result: (-result.score, -result.similarity))

@@ -5,7 +5,7 @@ import pytest
 
 from conversations.models import Conversation, Message
 from conversations.services import message_send, reply_fail
-from tests.conversations.chat import messages_url, send
+from tests.support.chat import messages_url, send
 
 pytestmark = pytest.mark.django_db
 

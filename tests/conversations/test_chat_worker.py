@@ -8,7 +8,7 @@ import pytest
 from conversations.models import Message
 from conversations.tasks import replies_sweep
 from memories.models import IngestionJob
-from tests.conversations.chat import send
+from tests.support.chat import send
 from tests.support.ingestion import JOB_TIMEOUT, contents
 from tests.support.processes import wait_for
 

@@ -1,5 +1,6 @@
 """The import-linter contracts of pyproject.toml hold (the same check as `make lint`)."""
 
+import ast
 import os
 
 from importlinter.cli import lint_imports
@@ -30,17 +31,25 @@ def _unexplained_local_imports(paths):
         if not path.endswith(".py") or f"{os.sep}migrations{os.sep}" in path:
             continue
         with open(path, encoding="utf-8") as source:
-            lines = source.read().splitlines()
-        for number, line in enumerate(lines):
-            stripped = line.lstrip()
-            local = line != stripped and stripped.startswith(("import ", "from "))
-            if local and not _explained(lines, number):
-                yield f"{path}:{number + 1}: {stripped}"
+            text = source.read()
+        lines = text.splitlines()
+        for number in _imports_in_functions(ast.parse(text)):
+            if not _explained(lines, number):
+                yield f"{path}:{number + 1}: {lines[number].strip()}"
+
+
+def _imports_in_functions(tree):
+    """0-based line numbers of the import statements inside a function body."""
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(function):
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    yield node.lineno - 1
 
 
 def _explained(lines, number):
     """A comment right above the import, or above the group of imports it belongs to."""
     above = number - 1
-    while above >= 0 and lines[above].lstrip().startswith(("import ", "from ")):
+    while above >= 0 and lines[above].lstrip().startswith(("import ", "from ", ")")):
         above -= 1
     return above >= 0 and lines[above].lstrip().startswith("#")

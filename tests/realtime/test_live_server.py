@@ -1,7 +1,10 @@
-"""End to end: a real uvicorn, a real websocket client, the real Redis channel layer."""
+"""End to end: the servers `make dev` starts (HTTP and websockets apart), a real websocket
+client, the real Redis channel layer."""
 
 import asyncio
 import json
+import subprocess
+import sys
 import time
 
 import httpx
@@ -10,16 +13,14 @@ import websockets
 from channels.db import database_sync_to_async
 
 from tests.support.factories import UserFactory
-from tests.support.processes import SPA
+from tests.support.processes import SPA, free_port
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
-async def test_the_owner_hears_a_memory_created_over_the_running_server(
-    live_server_url, make_token
-):
+async def test_the_owner_hears_a_memory_created_over_the_running_server(live_servers, make_token):
     owner, other = await database_sync_to_async(UserFactory.create_batch)(2)
-    ws_url = live_server_url.replace("http", "ws") + "/ws/events?token="
+    ws_url = live_servers.ws_url + "/ws/events?token="
     owner_token = make_token(sub=owner.clerk_user_id)
     other_token = make_token(sub=other.clerk_user_id)
 
@@ -29,7 +30,7 @@ async def test_the_owner_hears_a_memory_created_over_the_running_server(
     ):
         await owner_socket.send(json.dumps({"type": "ping"}))
         assert json.loads(await owner_socket.recv()) == {"type": "pong"}
-        async with httpx.AsyncClient(base_url=live_server_url) as http:
+        async with httpx.AsyncClient(base_url=live_servers.http_url) as http:
             response = await http.post(
                 "/api/v1/memories",
                 json={"content": "My favourite tea is genmaicha"},
@@ -44,9 +45,9 @@ async def test_the_owner_hears_a_memory_created_over_the_running_server(
             await asyncio.wait_for(other_socket.recv(), timeout=0.5)
 
 
-async def test_the_running_server_refuses_a_foreign_origin(live_server_url, make_token):
+async def test_the_running_server_refuses_a_foreign_origin(live_servers, make_token):
     user = await database_sync_to_async(UserFactory)()
-    url = live_server_url.replace("http", "ws") + "/ws/events?token="
+    url = live_servers.ws_url + "/ws/events?token="
     with pytest.raises(websockets.InvalidStatus):
         async with websockets.connect(
             url + make_token(sub=user.clerk_user_id), origin="https://evil.example"
@@ -55,13 +56,13 @@ async def test_the_running_server_refuses_a_foreign_origin(live_server_url, make
 
 
 async def test_a_pipeline_jobs_events_reach_the_owners_socket(
-    live_server_url, celery_worker, make_token
+    live_servers, celery_worker, make_token
 ):
     user = await database_sync_to_async(UserFactory)()
     token = make_token(sub=user.clerk_user_id, exp=int(time.time()) + 600)
-    url = live_server_url.replace("http", "ws") + "/ws/events?token=" + token
+    url = live_servers.ws_url + "/ws/events?token=" + token
     async with websockets.connect(url, origin=SPA) as socket:
-        async with httpx.AsyncClient(base_url=live_server_url) as http:
+        async with httpx.AsyncClient(base_url=live_servers.http_url) as http:
             response = await http.post(
                 "/api/v1/memories/ingest",
                 json={"messages": [{"role": "user", "content": "My name is Ana."}]},
@@ -80,3 +81,20 @@ async def test_a_pipeline_jobs_events_reach_the_owners_socket(
     statuses = [e["job"]["status"] for e in seen if e["type"] == "ingestion_job.updated"]
     assert statuses == ["running", "succeeded"]
     assert all(e["job"]["id"] == job_id for e in seen if e["type"] == "ingestion_job.updated")
+
+
+def test_the_health_check_covers_both_servers(live_servers):
+    check = [sys.executable, "-m", "config.serve", "--check"]
+    assert subprocess.run(check, env=live_servers.env, timeout=30).returncode == 0
+    broken = live_servers.env | {"WS_PORT": str(free_port())}
+    assert subprocess.run(check, env=broken, capture_output=True, timeout=30).returncode == 1
+    http_only = broken | {"SERVE_ROLE": "http"}
+    assert subprocess.run(check, env=http_only, timeout=30).returncode == 0
+
+
+async def test_the_http_server_does_not_take_websockets(live_servers, make_token):
+    user = await database_sync_to_async(UserFactory)()
+    url = live_servers.http_url.replace("http", "ws") + "/ws/events?token="
+    with pytest.raises((websockets.InvalidStatus, websockets.InvalidMessage)):
+        async with websockets.connect(url + make_token(sub=user.clerk_user_id), origin=SPA):
+            pass

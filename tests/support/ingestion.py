@@ -108,17 +108,3 @@ def started_workers(django_db_blocker: Any, **env: str) -> Iterator[Workers]:
         yield workers
     finally:
         workers.stop()  # also when the worker never answered: no process left behind
-
-
-@pytest.fixture(scope="module")
-def workers(django_db_setup: None, django_db_blocker: Any) -> Iterator[Workers]:
-    """Worker processes with the local model, shared by a module's tests (a start costs
-    seconds); a module overrides it for another environment."""
-    with started_workers(django_db_blocker, LLM_PROVIDER="local") as workers:
-        yield workers
-
-
-@pytest.fixture
-def worker(workers: Workers, transactional_db: None) -> Workers:
-    workers.running()
-    return workers

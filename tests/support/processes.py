@@ -16,7 +16,8 @@ from config.embedded import start_redis, stop_redis
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # The single-page app's origin in the CORS and live-server tests.
 SPA = "http://localhost:5173"
-# A worker imports the whole project (openai, LangGraph) before it answers: slow on a busy machine.
+# A worker or server imports the whole project (openai, LangGraph) before it answers: slow on a
+# busy machine.
 WORKER_START_TIMEOUT = 120.0
 
 
