@@ -5,7 +5,6 @@ from typing import Any
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,8 +31,8 @@ from memories.services import (
 )
 
 from .errors import MEMORY_ERRORS
+from .pagination import MemoryCursorPagination
 from .serializers import (
-    MAX_PAGE_SIZE,
     DuplicateMemorySerializer,
     MemoryCollectionInputSerializer,
     MemoryCollectionOutputSerializer,
@@ -45,19 +44,6 @@ from .serializers import (
     MemorySearchOutputSerializer,
     MemorySearchResultSerializer,
 )
-
-
-class MemoryCursorPagination(CursorPagination):
-    page_size = 50
-    max_page_size = MAX_PAGE_SIZE
-    page_size_query_param = "page_size"
-    ordering = ("-created_at", "-id")
-
-    def decode_cursor(self, request: Request) -> Any:
-        try:
-            return super().decode_cursor(request)
-        except exceptions.NotFound:
-            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from None
 
 
 def _validated(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:

@@ -1,0 +1,59 @@
+"""Cursor pages of memories, newest first; a cursor we did not issue is a 400."""
+
+import base64
+from typing import Any
+from urllib.parse import parse_qsl
+
+from django.utils.dateparse import parse_datetime
+from rest_framework import exceptions
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+
+from .serializers import MAX_PAGE_SIZE
+
+
+class MemoryCursorPagination(CursorPagination):
+    page_size = 50
+    max_page_size = MAX_PAGE_SIZE
+    page_size_query_param = "page_size"
+    ordering = ("-created_at", "-id")
+
+    def decode_cursor(self, request: Request) -> Any:
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is not None and not _is_cursor_we_issue(encoded):
+            raise _invalid_cursor()
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise _invalid_cursor() from None
+        # The position is compared with `created_at`: anything but a timestamp is tampering.
+        if cursor is not None and not _is_timestamp(cursor.position):
+            raise _invalid_cursor()
+        return cursor
+
+
+CURSOR_KEYS = frozenset({"o", "r", "p"})
+
+
+def _invalid_cursor() -> exceptions.ValidationError:
+    return exceptions.ValidationError({"cursor": ["Invalid cursor."]}, code="invalid_cursor")
+
+
+def _is_cursor_we_issue(encoded: str) -> bool:
+    """Strict base64 of a query string with only DRF's keys (DRF's own decoding is lenient:
+    it drops stray characters and reads NUL bytes as an empty cursor)."""
+    try:
+        query = base64.b64decode(encoded, validate=True).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    keys = {key for key, _ in parse_qsl(query, keep_blank_values=True)}
+    return bool(keys) and keys <= CURSOR_KEYS
+
+
+def _is_timestamp(position: str | None) -> bool:
+    if position is None:
+        return True
+    try:
+        return parse_datetime(position) is not None
+    except ValueError:
+        return False
