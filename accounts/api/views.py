@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.services import PreferencesTooLarge, user_preferences_update
+from config.api.caching import NoStoreMixin
 from config.api.errors import DomainErrorsMixin
 from config.api.parsers import PayloadTooLarge
 
@@ -15,7 +16,7 @@ from .serializers import (
 )
 
 
-class MeView(APIView):
+class MeView(NoStoreMixin, APIView):
     """The caller's profile and preferences."""
 
     @extend_schema(operation_id="users_me", responses=UserOutputSerializer)
@@ -23,7 +24,7 @@ class MeView(APIView):
         return Response(UserOutputSerializer(request.user).data)
 
 
-class MyPreferencesView(DomainErrorsMixin, APIView):
+class MyPreferencesView(NoStoreMixin, DomainErrorsMixin, APIView):
     """Merge a JSON merge patch (RFC 7396) into the caller's preferences."""
 
     parser_classes = (PreferencesJSONParser, MergePatchParser)

@@ -5,6 +5,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
@@ -52,6 +53,11 @@ class DomainErrorsMixin:
         return super().handle_exception(exc)  # type: ignore[misc]
 
 
+def retry_after_header() -> dict[str, str]:
+    """For a 503: when to try again (429s carry their own window's wait)."""
+    return {"Retry-After": str(settings.API_RETRY_AFTER_SECONDS)}
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -77,6 +83,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
             "code": _first_code(exc.get_codes()),
             **getattr(exc, "extra", {}),
         }
+    if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+        response["Retry-After"] = str(settings.API_RETRY_AFTER_SECONDS)
     return response
 
 

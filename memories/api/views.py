@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import UserOutputSerializer
+from config.api.caching import NoStoreMixin
 from config.api.errors import DomainErrorsMixin
 from memories.models import Memory, MemoryCollection
 from memories.selectors import (
@@ -166,7 +167,7 @@ class MemoryCollectionViewSet(OwnedViewSet):
         memory_collection_delete(collection=instance)
 
 
-class MyExportView(APIView):
+class MyExportView(NoStoreMixin, APIView):
     """Everything stored about the caller, as one JSON document."""
 
     @extend_schema(responses=OpenApiResponse(description="The caller's data as one document."))
