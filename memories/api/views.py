@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from accounts.api.serializers import UserOutputSerializer
 from config.api.caching import NoStoreMixin
 from config.api.errors import DomainErrorsMixin
+from config.api.schema import ErrorSerializer
 from memories.models import Memory, MemoryCollection
 from memories.selectors import (
     memory_collection_get,
@@ -150,13 +151,19 @@ class MemoryCollectionViewSet(OwnedViewSet):
             raise exceptions.NotFound()
         return collection
 
-    @extend_schema(request=MemoryCollectionInputSerializer, responses={201: serializer_class})
+    @extend_schema(
+        request=MemoryCollectionInputSerializer,
+        responses={201: serializer_class, 409: ErrorSerializer},
+    )
     def create(self, request: Request) -> Response:
         data = _validated(MemoryCollectionInputSerializer, request.data)
         collection = memory_collection_create(user=request.user, **data)
         return Response(self.get_serializer(collection).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=MemoryCollectionInputSerializer, responses=serializer_class)
+    @extend_schema(
+        request=MemoryCollectionInputSerializer,
+        responses={200: serializer_class, 409: ErrorSerializer},
+    )
     def partial_update(self, request: Request, pk: str) -> Response:
         collection = self.get_object()
         changes = _validated(MemoryCollectionInputSerializer, request.data, partial=True)
