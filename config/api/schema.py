@@ -33,10 +33,17 @@ class ApiAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code in sorted(self._error_codes()):
-            response = self._get_response_for_code(ErrorSerializer, str(code), direction=direction)
-            response["description"] = ERROR_DESCRIPTIONS[code]
-            responses.setdefault(str(code), response)
+            error = self._get_response_for_code(ErrorSerializer, str(code), direction=direction)
+            declared = responses.setdefault(str(code), {"description": ERROR_DESCRIPTIONS[code]})
+            declared.setdefault("content", error["content"])  # a view's own words stay
         return responses
+
+    def _map_serializer_field(self, field: Any, direction: Any, *args: Any, **kwargs: Any) -> Any:
+        schema = super()._map_serializer_field(field, direction, *args, **kwargs)
+        if direction == "request":
+            for key, value in _input_constraints(field).items():
+                schema.setdefault(key, value)
+        return schema
 
     def _error_codes(self) -> set[int]:
         codes = set()
@@ -51,3 +58,14 @@ class ApiAutoSchema(AutoSchema):
         if self.view.get_throttles():
             codes.add(429)
         return codes
+
+
+def _input_constraints(field: Any) -> dict[str, int]:
+    """What DRF enforces on input and drf-spectacular leaves out: non-blank strings, and the
+    length limits of lists (of fields or of nested serializers)."""
+    if isinstance(field, serializers.CharField) and not field.allow_blank:
+        return {"minLength": 1}
+    if isinstance(field, serializers.ListField | serializers.ListSerializer):
+        limits = {"minItems": field.min_length, "maxItems": field.max_length}
+        return {key: value for key, value in limits.items() if value is not None}
+    return {}

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -76,6 +76,7 @@ class OwnedViewSet(
     lookup_value_regex = "[^/]+"
 
 
+@extend_schema_view(list=extend_schema(parameters=[MemoryListFilterSerializer]))
 class MemoryViewSet(OwnedViewSet):
     """The caller's memories: list, create, read, change, delete, history and search."""
 
