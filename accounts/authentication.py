@@ -4,13 +4,22 @@ from typing import Any
 
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
 from .clerk import InvalidSessionToken, SigningKeysUnavailable, verify_session_token
 from .models import User
+from .origins import request_origin_is_trusted
 from .services import UserTombstoned, user_get_or_create_by_clerk_id
 
 SESSION_COOKIE = "__session"
+
+
+class CsrfFailed(exceptions.PermissionDenied):
+    default_detail = (
+        "A request authenticated by the session cookie must come from a trusted Origin."
+    )
+    default_code = "csrf_failed"
 
 
 class AuthenticationUnavailable(exceptions.APIException):
@@ -52,6 +61,11 @@ def user_for_session_token(token: str) -> tuple[User, dict[str, Any]]:
     return user, claims
 
 
+def _needs_trusted_origin(request: Request) -> bool:
+    """A browser sends the cookie with any site's request: an unsafe one must come from us."""
+    return request.method not in SAFE_METHODS and not get_authorization_header(request)
+
+
 class ClerkAuthentication(BaseAuthentication):
     """Authenticates a Clerk session token; the verified claims become `request.auth`."""
 
@@ -59,6 +73,8 @@ class ClerkAuthentication(BaseAuthentication):
         token = session_token_from(request)
         if token is None:
             return None
+        if _needs_trusted_origin(request) and not request_origin_is_trusted(request.headers):
+            raise CsrfFailed()
         try:
             return user_for_session_token(token)
         except InvalidSessionToken as exc:

@@ -11,6 +11,7 @@ import binascii
 import json
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +37,8 @@ JWKS_CACHE_SECONDS = 300.0
 JWKS_REFETCH_INTERVAL_SECONDS = 30.0
 JWKS_RETRY_SECONDS = 10.0
 JWKS_FETCH_TIMEOUT_SECONDS = 5.0
+# Clerk ids are a prefix and base62; ours are stored in 64 characters (User.clerk_user_id).
+CLERK_ID = re.compile(r"[A-Za-z0-9_]{1,64}")
 
 
 class InvalidSessionToken(Exception):
@@ -194,14 +197,21 @@ class SessionTokenVerifier:
 
     def _check_session_claims(self, claims: dict[str, Any]) -> None:
         subject, session = claims["sub"], claims["sid"]
-        if not (isinstance(subject, str) and subject.startswith("user_")):
+        if not (_is_clerk_id(subject) and subject.startswith("user_")):
             raise InvalidSessionToken("The session token does not name a user.")
-        if not isinstance(session, str) or not session:
+        if not _is_clerk_id(session):
             raise InvalidSessionToken("The session token does not name a session.")
-        if self._authorized_parties and claims.get("azp") not in self._authorized_parties:
+        party = claims.get("azp")
+        if self._authorized_parties and not (
+            isinstance(party, str) and party in self._authorized_parties
+        ):
             raise InvalidSessionToken("The session token was issued to another party.")
         if claims.get("sts") == "pending":
             raise InvalidSessionToken("The session is pending.")
+
+
+def _is_clerk_id(value: object) -> bool:
+    return isinstance(value, str) and CLERK_ID.fullmatch(value) is not None
 
 
 def _reason(exc: jwt.PyJWTError) -> str:

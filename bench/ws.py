@@ -118,6 +118,9 @@ def main() -> None:
         "CLERK_JWT_KEY": key.public_pem,
         "CORS_ALLOWED_ORIGINS": ORIGIN,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # Throttling stays on, as in production, with limits the benchmark's load never reaches.
+        "API_THROTTLE_USER": "1000000/min",
+        "API_THROTTLE_ANON": "1000000/min",
     }
     with live_server(port=args.port, env=env) as server:
         asyncio.run(run(server.url, server.ws_url, key, args.sockets, args.events))

@@ -4,7 +4,6 @@ from urllib.parse import urlparse
 
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import OriginValidator
-from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -12,6 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
+from accounts.origins import parsed_origin_is_trusted  # noqa: E402
 from accounts.websocket import ClerkWebsocketAuthMiddleware  # noqa: E402
 from memories.routing import websocket_urlpatterns  # noqa: E402
 
@@ -23,8 +23,7 @@ class AllowedOriginValidator(OriginValidator):
         super().__init__(application, allowed_origins=[])
 
     def valid_origin(self, parsed_origin: Any) -> bool:
-        self.allowed_origins = [*settings.ALLOWED_HOSTS, *settings.CORS_ALLOWED_ORIGINS]
-        return super().valid_origin(parsed_origin)
+        return parsed_origin_is_trusted(parsed_origin)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         origin = dict(scope.get("headers", [])).get(b"origin")

@@ -1,6 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.api.errors import not_found
 
 api_v1 = [
     path("health", include("health.urls")),
@@ -14,6 +17,8 @@ api_v1 = [
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
+    # Any other path under api/ is the API's JSON 404, whatever DEBUG is (no HTML debug page).
+    re_path(r"^api/", csrf_exempt(not_found), name="api-not-found"),
     path("admin/", admin.site.urls),
 ]
 

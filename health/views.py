@@ -4,12 +4,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.errors import retry_after_header
+
 from .checks import run_checks
 
 
 class PublicView(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    # Probes come often from a few addresses (every pod's, through one node): never throttled.
+    throttle_classes = ()
 
 
 class LiveView(PublicView):
@@ -28,4 +32,6 @@ class ReadyView(PublicView):
         checks = run_checks()
         healthy = all(check["ok"] for check in checks.values())
         body = {"status": "ok" if healthy else "degraded", "checks": checks}
-        return Response(body, status=200 if healthy else 503)
+        if healthy:
+            return Response(body)
+        return Response(body, status=503, headers=retry_after_header())

@@ -35,12 +35,20 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    @classmethod
-    async def decode_json(cls, text_data: str) -> Any:
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        # A malformed client message gets an error answer; it never closes the socket.
+        if text_data is None:
+            await self._error("binary_frame", "Only text frames holding JSON are accepted.")
+            return
         try:
-            return json.loads(text_data)
-        except ValueError:
-            return None  # a malformed client message is ignored, not fatal
+            content = json.loads(text_data)
+        except (ValueError, RecursionError):
+            await self._error("invalid_json", "The message is not JSON, or nested too deeply.")
+            return
+        await self.receive_json(content)
+
+    async def _error(self, code: str, detail: str) -> None:
+        await self.send_json({"type": "error", "code": code, "detail": detail})
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":

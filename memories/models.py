@@ -1,12 +1,14 @@
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
 from pgvector.django import HalfVectorField, HnswIndex, VectorField
+
+from .text import text_fold
 
 EMBEDDING_DIMENSIONS = 1536
 MAX_CONTENT_LENGTH = 8000
@@ -20,6 +22,8 @@ class MemoryCollection(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memory_collections"
     )
     name = models.CharField(max_length=200)
+    # The name as compared (memories.text.text_fold): case folding may lengthen it (ß -> ss).
+    name_key = models.CharField(max_length=600, editable=False)
     description = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -28,12 +32,20 @@ class MemoryCollection(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                "user", Lower("name"), name="memories_collection_user_name_ci_unique"
+                fields=["user", "name_key"], name="memories_collection_user_name_key_unique"
             ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A derived column, kept in step wherever the name is written (the admin included).
+        self.name_key = text_fold(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
 
 class Memory(models.Model):

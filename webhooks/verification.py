@@ -10,6 +10,8 @@ from rest_framework.exceptions import APIException
 from standardwebhooks.webhooks import EmptyWebhookSecretError
 from svix.webhooks import Webhook, WebhookVerificationError
 
+from config.api.parsers import check_storable
+
 MAX_SVIX_ID_LENGTH = 100
 SIGNATURE_HEADERS = ("id", "timestamp", "signature")
 
@@ -59,14 +61,15 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def _parse_json(text: str) -> Any:
-    # PostgreSQL's jsonb holds neither NUL characters nor NaN/Infinity.
-    if "\\u0000" in text:
-        raise DeliveryRejected("The body contains a NUL character.", code="invalid_body")
+def _parse_json(body: bytes, text: str) -> Any:
+    # PostgreSQL's jsonb holds neither NaN/Infinity nor NUL characters or lone surrogates:
+    # such a delivery is refused with a 400 naming the field, and nothing is stored.
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        payload = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
         raise DeliveryRejected("The body is not JSON.", code="invalid_body") from exc
+    check_storable(body, payload)
+    return payload
 
 
 def delivery_verify(*, signer: Webhook, body: bytes, headers: Mapping[str, str]) -> Delivery:
@@ -89,4 +92,4 @@ def delivery_verify(*, signer: Webhook, body: bytes, headers: Mapping[str, str])
         raise DeliveryRejected(
             f"The message id is longer than {MAX_SVIX_ID_LENGTH} characters.", code="invalid_id"
         )
-    return Delivery(svix_id=svix_id, payload=_parse_json(text))
+    return Delivery(svix_id=svix_id, payload=_parse_json(body, text))

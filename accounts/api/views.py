@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 
 from accounts.selectors import user_render
 from accounts.services import PreferencesTooLarge, user_preferences_update
+from config.api.caching import NoStoreMixin
 from config.api.errors import DomainErrorsMixin
 from config.api.parsers import PayloadTooLarge
 
@@ -16,7 +17,7 @@ from .serializers import (
 )
 
 
-class MeView(APIView):
+class MeView(NoStoreMixin, APIView):
     """The caller's profile and preferences."""
 
     @extend_schema(operation_id="users_me", responses=UserOutputSerializer)
@@ -24,7 +25,7 @@ class MeView(APIView):
         return Response(user_render(request.user))
 
 
-class MyPreferencesView(DomainErrorsMixin, APIView):
+class MyPreferencesView(NoStoreMixin, DomainErrorsMixin, APIView):
     """Merge a JSON merge patch (RFC 7396) into the caller's preferences."""
 
     parser_classes = (PreferencesJSONParser, MergePatchParser)

@@ -5,10 +5,14 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from .parsers import PayloadTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +53,16 @@ class DomainErrorsMixin:
         return super().handle_exception(exc)  # type: ignore[misc]
 
 
+def retry_after_header() -> dict[str, str]:
+    """For a 503: when to try again (429s carry their own window's wait)."""
+    return {"Retry-After": str(settings.API_RETRY_AFTER_SECONDS)}
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):  # past DATA_UPLOAD_MAX_MEMORY_SIZE, read by DRF
+        exc = PayloadTooLarge()
     response = exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled error in %s", context.get("view"), exc_info=exc)
@@ -72,6 +83,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
             "code": _first_code(exc.get_codes()),
             **getattr(exc, "extra", {}),
         }
+    if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+        response["Retry-After"] = str(settings.API_RETRY_AFTER_SECONDS)
     return response
 
 

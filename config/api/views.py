@@ -1,7 +1,10 @@
 """View building blocks shared by the apps' APIs."""
 
+import base64
 from typing import Any
+from urllib.parse import parse_qsl
 
+from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -29,15 +32,49 @@ class OwnedViewSet(
 
 
 class StrictCursorPagination(CursorPagination):
-    """Cursor pages of `page_size` (at most MAX_PAGE_SIZE); a cursor that does not decode is a
-    400 naming the `cursor` parameter rather than DRF's 404."""
+    """Cursor pages of `page_size` (at most MAX_PAGE_SIZE). A cursor we did not issue is a 400
+    `invalid_cursor` naming the parameter, rather than DRF's 404 or, for a position that is not
+    a timestamp, a 500 (every ordering here starts with a datetime field)."""
 
     page_size = 50
     max_page_size = MAX_PAGE_SIZE
     page_size_query_param = "page_size"
 
     def decode_cursor(self, request: Request) -> Any:
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is not None and not _is_cursor_we_issue(encoded):
+            raise _invalid_cursor()
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound:
-            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from None
+            raise _invalid_cursor() from None
+        if cursor is not None and not _is_timestamp(cursor.position):
+            raise _invalid_cursor()
+        return cursor
+
+
+CURSOR_KEYS = frozenset({"o", "r", "p"})
+
+
+def _invalid_cursor() -> exceptions.ValidationError:
+    return exceptions.ValidationError({"cursor": ["Invalid cursor."]}, code="invalid_cursor")
+
+
+def _is_cursor_we_issue(encoded: str) -> bool:
+    """Strict base64 of a query string with only DRF's keys (DRF's own decoding is lenient:
+    it drops stray characters and reads NUL bytes as an empty cursor)."""
+    try:
+        query = base64.b64decode(encoded, validate=True).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    keys = {key for key, _ in parse_qsl(query, keep_blank_values=True)}
+    return bool(keys) and keys <= CURSOR_KEYS
+
+
+def _is_timestamp(position: str | None) -> bool:
+    if position is None:
+        return True
+    try:
+        return parse_datetime(position) is not None
+    except ValueError:
+        return False

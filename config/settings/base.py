@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything configurable is read from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,6 +45,7 @@ THIRD_PARTY_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
 ]
 LOCAL_APPS = [
     "accounts",
@@ -67,6 +69,9 @@ MIDDLEWARE = [
     "config.middleware.BrowserAuthenticationMiddleware",
     "config.middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.api.middleware.ChunkedBodyMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -87,6 +92,18 @@ TEMPLATES = [
 # --- Users ----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Admin login lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused for AXES_COOLOFF_MINUTES. Keyed on both, so that nobody
+# can lock an administrator out from elsewhere; attempts are listed in the admin.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -153,10 +170,24 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api.negotiation.JSONFirstNegotiation",
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ClerkAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "config.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.api.throttles.AnonThrottle",
+        "config.api.throttles.UserThrottle",
+    ],
+    # Proxies in front of us that append to X-Forwarded-For (0: the peer's address is the
+    # client's, and a client cannot pick its own throttle bucket with a forged header).
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
+# --- Throttles (config.api.throttles): "<count>/<s|min|hour|day>"; empty switches a scope off.
+API_THROTTLE_ANON = env.str("API_THROTTLE_ANON", default="120/min")
+API_THROTTLE_USER = env.str("API_THROTTLE_USER", default="600/min")
+API_THROTTLE_WEBHOOKS = env.str("API_THROTTLE_WEBHOOKS", default="3000/min")
+# Seconds a 503 asks the client to wait before trying again.
+API_RETRY_AFTER_SECONDS = env.int("API_RETRY_AFTER_SECONDS", default=30)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Companion API",
     "DESCRIPTION": "Long-term memory for an AI companion.",

@@ -14,3 +14,9 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Throttles stay on, with limits no test reaches by accident; a test lowers one to check it.
+API_THROTTLE_ANON = env.str("API_THROTTLE_ANON", default="100000/min")
+API_THROTTLE_USER = env.str("API_THROTTLE_USER", default="100000/min")
+API_THROTTLE_WEBHOOKS = env.str("API_THROTTLE_WEBHOOKS", default="100000/min")
+# Admin lockout is off unless a test switches it on.
+AXES_ENABLED = False

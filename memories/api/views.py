@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -11,6 +11,8 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import UserOutputSerializer
 from accounts.services import user_export_sections
+from config.api.caching import NoStoreMixin
+from config.api.schema import ErrorSerializer
 from config.api.views import OwnedViewSet, StrictCursorPagination, validated
 from memories.models import Memory, MemoryCollection
 from memories.selectors import (
@@ -60,6 +62,7 @@ def _own_collection(request: Request, data: dict[str, Any]) -> None:
     data["collection"] = collection
 
 
+@extend_schema_view(list=extend_schema(parameters=[MemoryListFilterSerializer]))
 class MemoryViewSet(OwnedViewSet):
     """The caller's memories: list, create, read, change, delete, history and search."""
 
@@ -137,13 +140,19 @@ class MemoryCollectionViewSet(OwnedViewSet):
             raise exceptions.NotFound()
         return collection
 
-    @extend_schema(request=MemoryCollectionInputSerializer, responses={201: serializer_class})
+    @extend_schema(
+        request=MemoryCollectionInputSerializer,
+        responses={201: serializer_class, 409: ErrorSerializer},
+    )
     def create(self, request: Request) -> Response:
         data = validated(MemoryCollectionInputSerializer, request.data)
         collection = memory_collection_create(user=request.user, **data)
         return Response(self.get_serializer(collection).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=MemoryCollectionInputSerializer, responses=serializer_class)
+    @extend_schema(
+        request=MemoryCollectionInputSerializer,
+        responses={200: serializer_class, 409: ErrorSerializer},
+    )
     def partial_update(self, request: Request, pk: str) -> Response:
         collection = self.get_object()
         changes = validated(MemoryCollectionInputSerializer, request.data, partial=True)
@@ -154,7 +163,7 @@ class MemoryCollectionViewSet(OwnedViewSet):
         memory_collection_delete(collection=instance)
 
 
-class MyExportView(APIView):
+class MyExportView(NoStoreMixin, APIView):
     """Everything stored about the caller, as one JSON document."""
 
     @extend_schema(responses=OpenApiResponse(description="The caller's data as one document."))

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 
 from accounts.models import User
 from memories.models import MemoryCollection
+from memories.text import text_fold
 
 from .lookup import as_uuid
 
@@ -28,7 +29,7 @@ def memory_collection_get(*, user: User, collection_id: uuid.UUID | str) -> Memo
 def memory_collection_name_taken(
     *, user: User, name: str, exclude: MemoryCollection | None = None
 ) -> bool:
-    clash = MemoryCollection.objects.filter(user=user, name__iexact=name)
+    clash = MemoryCollection.objects.filter(user=user, name_key=text_fold(name))
     if exclude is not None:
         clash = clash.exclude(pk=exclude.pk)
     return clash.exists()

@@ -1,4 +1,4 @@
-"""Writes to memory collections; names are unique per user, ignoring case."""
+"""Writes to memory collections; names are unique per user, compared as memories.text folds them."""
 
 from __future__ import annotations
 

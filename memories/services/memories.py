@@ -16,6 +16,7 @@ from memories import events
 from memories.embeddings import embed_text, embedding_model_name
 from memories.models import MAX_CONTENT_LENGTH, IngestionJob, Memory, MemoryCollection, MemoryEvent
 from memories.representations import memory_render
+from memories.text import text_fold
 
 MEMORY_FIELDS = ("content", "tier", "importance", "collection", "metadata", "expires_at")
 
@@ -38,8 +39,9 @@ class MemoryInvalid(ValueError):
 
 
 def content_normalize(content: str) -> str:
-    """What makes two contents the same memory: trimmed, whitespace collapsed, case folded."""
-    return " ".join(content.split()).casefold()
+    """What makes two contents the same memory: trimmed, whitespace collapsed, and compared
+    as people read it (Unicode normalised and case folded, memories.text.text_fold)."""
+    return " ".join(text_fold(content).split())
 
 
 def content_hash(content: str) -> str:

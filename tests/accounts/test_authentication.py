@@ -226,3 +226,35 @@ def test_20_concurrent_first_requests_create_one_user(make_token):
     assert statuses == [200] * 20
     assert User.objects.filter(clerk_user_id="user_2racing").count() == 1
     assert UserPreferences.objects.filter(user__clerk_user_id="user_2racing").count() == 1
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": "user_" + "x" * 60},
+        {"sub": "user_2abc\x00"},
+        {"sub": "user_2abc\ud800"},
+        {"sub": "user_2abc/../admin"},
+        {"sub": ["user_2abc"]},
+        {"sub": {"id": "user_2abc"}},
+        {"sid": "sess_" + "x" * 60},
+        {"sid": "sess_\x00"},
+        {"sid": 7},
+        {"azp": ["https://app.example.com"]},
+        {"azp": {"a": 1}},
+        {"exp": "tomorrow"},
+        {"iat": [1]},
+        {"nbf": {"a": 1}},
+    ],
+    ids=repr,
+)
+def test_a_signed_claim_of_the_wrong_shape_or_size_is_a_401_and_creates_no_user(
+    make_token, settings, claims
+):
+    settings.CLERK_AUTHORIZED_PARTIES = ["https://app.example.com"]
+    token = make_token(**{"azp": "https://app.example.com", **claims})
+
+    body = _assert_unauthorized(token)
+
+    assert body["code"] == "authentication_failed"
+    assert not User.objects.exists()

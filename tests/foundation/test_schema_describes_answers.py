@@ -85,3 +85,38 @@ def test_a_renamed_key_is_a_mismatch(user_client, stored, schema):
     answer["tiers"] = answer.pop("tier")
     errors = schema_errors(answer, answer_schema(schema, "get", "/api/v1/memories/{id}", 200))
     assert any("tier" in error for error in errors)
+
+
+PUBLIC = ("/api/v1/health", "/api/v1/webhooks/")
+
+
+def _expected_errors(method: str, path: str) -> set[str]:
+    expected = {"400", "413", "415"} if method in {"post", "patch", "put"} else set()
+    expected |= {"404"} if "{" in path else set()
+    if not path.startswith(PUBLIC):
+        expected |= {"401", "429"}
+    return expected
+
+
+def test_every_operation_documents_its_error_answers_in_the_error_shape(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            expected = _expected_errors(method, path)
+            missing = expected - set(responses)
+            assert not missing, f"{method.upper()} {path} documents no {sorted(missing)}"
+            for code in expected:
+                ref = responses[code]["content"]["application/json"]["schema"]["$ref"]
+                assert ref.endswith("/Error"), f"{method.upper()} {path} {code}"
+
+
+def test_input_constraints_are_in_the_schema(schema):
+    components = schema["components"]["schemas"]
+    assert components["MemoryInput"]["properties"]["content"]["minLength"] == 1
+    messages = components["IngestInput"]["properties"]["messages"]
+    assert (messages["minItems"], messages["maxItems"]) == (1, 50)
+    page_size = {p["name"]: p for p in schema["paths"]["/api/v1/memories"]["get"]["parameters"]}
+    assert (
+        page_size["page_size"]["schema"]["minimum"],
+        page_size["page_size"]["schema"]["maximum"],
+    ) == (1, 200)

@@ -132,12 +132,30 @@ async def test_a_deleted_users_socket_is_closed(connect):
     assert await _closed_with(again) == CLOSE_UNAUTHENTICATED
 
 
-async def test_ping_gets_pong_and_garbage_is_ignored(connect):
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ({"text_data": "not json"}, "invalid_json"),
+        ({"text_data": "[" * 100_000 + "]" * 100_000}, "invalid_json"),
+        ({"text_data": '{"type": "ping"'}, "invalid_json"),
+        ({"bytes_data": b"\x00\xff binary"}, "binary_frame"),
+    ],
+    ids=["not json", "too deep", "truncated", "binary"],
+)
+async def test_a_malformed_frame_gets_an_error_and_the_socket_stays_open(
+    connect, caplog, frame, code
+):
     user = await sync_to_async(UserFactory)()
     socket, _ = await connect(user)
-    await socket.send_to(text_data="not json")
+
+    await socket.send_to(**frame)
+    answer = await socket.receive_json_from(timeout=2)
     await socket.send_json_to({"type": "ping"})
+
+    assert answer["type"] == "error"
+    assert answer["code"] == code
     assert await socket.receive_json_from(timeout=2) == {"type": "pong"}
+    assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"} or r.exc_info]
     await socket.disconnect()
 
 

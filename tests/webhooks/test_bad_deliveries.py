@@ -1,13 +1,12 @@
 """Every delivery we cannot trust is a 4xx with a reason, never a 500, and stores nothing."""
 
-import asyncio
 import json
 
 import pytest
 from django.core.checks import run_checks
-from django.core.handlers.asgi import ASGIHandler
 
 from accounts.models import User
+from tests.support.asgi import asgi_post_chunked
 from tests.support.webhooks import (
     WEBHOOK_URL,
     clerk_event,
@@ -112,13 +111,20 @@ def test_a_signed_body_that_is_not_json_is_a_400(api_client, body):
     _assert_nothing_stored()
 
 
-def test_a_signed_body_with_a_nul_character_is_a_400(api_client):
-    event = clerk_event("user.created", clerk_user("user_ada", first_name="A\u0000da"))
+@pytest.mark.parametrize("text", ["A\u0000da", "A\ud800da", "\udfff"])
+@pytest.mark.parametrize("where", ["key", "value"])
+def test_a_signed_body_with_text_postgresql_cannot_store_is_a_400_naming_the_field(
+    api_client, text, where
+):
+    user = clerk_user("user_ada", first_name="Ada")
+    user["public_metadata"] = {text: 1} if where == "key" else {"nickname": text}
+    body = json.dumps(clerk_event("user.created", user))  # ASCII: the escapes as sent
 
-    response = deliver(api_client, event)
+    response = post_raw(api_client, body, signed_headers(body))
 
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid_body"
+    assert response.json()["code"] == "unstorable_text"
+    assert "data.public_metadata" in response.json()["errors"]["data"][0]
     _assert_nothing_stored()
 
 
@@ -190,38 +196,9 @@ def test_a_content_length_that_is_not_a_number_is_a_400(api_client):
     assert response.json()["code"] == "invalid_headers"
 
 
-async def _asgi_post_chunked(body: bytes, chunk: int = 256 * 1024) -> tuple[int, dict]:
-    """POST through the real ASGI handler with no Content-Length, as a chunked upload arrives."""
-    chunks = [body[i : i + chunk] for i in range(0, len(body), chunk)]
-    messages = [
-        {"type": "http.request", "body": part, "more_body": i < len(chunks) - 1}
-        for i, part in enumerate(chunks)
-    ]
-    sent: list[dict] = []
-
-    async def receive() -> dict:
-        if messages:
-            return messages.pop(0)
-        return await asyncio.Future()  # the client stays connected until it has its answer
-
-    async def send(message: dict) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-        "scheme": "http", "path": WEBHOOK_URL, "raw_path": WEBHOOK_URL.encode(),
-        "query_string": b"", "headers": [(b"content-type", b"application/json")],
-        "client": ("127.0.0.1", 5000), "server": ("testserver", 80),
-    }  # fmt: skip
-    await ASGIHandler()(scope, receive, send)
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    content = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    return start["status"], json.loads(content)
-
-
 @pytest.mark.parametrize("size", [MAX_BODY_BYTES + 1, 3 * MAX_BODY_BYTES])
 async def test_a_chunked_body_over_1mb_is_a_413_whatever_djangos_own_limit(size):
-    status, body = await _asgi_post_chunked(b"x" * size)
+    status, body = await asgi_post_chunked(WEBHOOK_URL, b"x" * size)
 
     assert status == 413
     assert body["code"] == "too_large"

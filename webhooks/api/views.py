@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.parsers import PayloadTooLarge
+from config.api.throttles import WebhookThrottle
 from webhooks.services import webhook_event_process
 from webhooks.verification import DeliveryRejected, delivery_verify, webhook_signer
 
@@ -38,6 +39,7 @@ class ClerkWebhookView(APIView):
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    throttle_classes = (WebhookThrottle,)
 
     @extend_schema(
         operation_id="webhooks_clerk",
@@ -46,6 +48,7 @@ class ClerkWebhookView(APIView):
             200: WebhookEventOutputSerializer,
             400: OpenApiResponse(description="Bad signature, headers or body; nothing stored."),
             413: OpenApiResponse(description="Body over 1 MB."),
+            429: OpenApiResponse(description="Too many deliveries from this address."),
             503: OpenApiResponse(description="CLERK_WEBHOOK_SECRET is not configured."),
         },
     )
