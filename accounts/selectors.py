@@ -5,12 +5,13 @@ process from the models' fields and its row turned straight into the two models,
 would compile the same query anew each time (a third of `users/me`'s CPU, py-spy).
 """
 
-import datetime
 import functools
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Model
+
+from config.api.datetimes import iso_datetime
 
 from .models import User, UserPreferences
 
@@ -69,11 +70,6 @@ def user_get_by_clerk_id(*, clerk_user_id: str) -> User | None:
     return user  # type: ignore[return-value]
 
 
-def _iso(value: datetime.datetime) -> str:
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 def user_created_at_ms(user: User) -> int:
     """Clerk's creation time; for a user not mirrored yet (first seen through a token), ours."""
     return user.clerk_created_at or int(user.date_joined.timestamp() * 1000)
@@ -95,6 +91,6 @@ def user_render(user: User) -> dict[str, Any]:
         "preferences": {
             "settings": preferences.settings,
             "onboarding": preferences.onboarding,
-            "updated_at": _iso(preferences.updated_at),
+            "updated_at": iso_datetime(preferences.updated_at),
         },
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from memories.representations import iso_datetime
+from config.api.datetimes import iso_datetime
 
 from .models import Conversation, Message
 

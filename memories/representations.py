@@ -6,17 +6,11 @@ checks that the two agree.
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
+from config.api.datetimes import iso_datetime
+
 from .models import IngestionJob, Memory, MemoryCollection, MemoryEvent
-
-
-def iso_datetime(value: datetime.datetime | None) -> str | None:
-    if value is None:
-        return None
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def memory_render(memory: Memory) -> dict[str, Any]:

@@ -88,23 +88,23 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
     return response
 
 
-def _json_error(detail: str, code: str, status_code: int) -> JsonResponse:
+def json_error(detail: str, code: str, status_code: int) -> JsonResponse:
     return JsonResponse({"detail": detail, "code": code}, status=status_code)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _json_error("Bad request.", "bad_request", 400)
+    return json_error("Bad request.", "bad_request", 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _json_error(
+    return json_error(
         "You do not have permission to perform this action.", "permission_denied", 403
     )
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _json_error("Not found.", "not_found", 404)
+    return json_error("Not found.", "not_found", 404)
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
-    return _json_error("Internal server error.", "server_error", 500)
+    return json_error("Internal server error.", "server_error", 500)

@@ -2,12 +2,13 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
+from .errors import json_error
 from .parsers import PayloadTooLarge
 
-API_PREFIX = "/api/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -23,14 +24,11 @@ class ChunkedBodyMiddleware:
         if (
             "CONTENT_LENGTH" not in request.META
             and request.method in BODY_METHODS
-            and request.path.startswith(API_PREFIX)
+            and request.path_info.startswith(settings.API_PATH_PREFIX)
         ):
             try:
                 request.META["CONTENT_LENGTH"] = str(len(request.body))
             except RequestDataTooBig:
                 too_large = PayloadTooLarge()
-                return JsonResponse(
-                    {"detail": str(too_large.detail), "code": too_large.default_code},
-                    status=too_large.status_code,
-                )
+                return json_error(str(too_large.detail), too_large.default_code, 413)
         return self.get_response(request)
