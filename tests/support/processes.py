@@ -52,7 +52,13 @@ class CeleryWorker:
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(sig)
-            self.process.wait(30)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                # A warm shutdown can hang on a broker connection being retried: never leave a
+                # worker behind to answer the next test's pings.
+                self.process.kill()
+                self.process.wait(30)
 
 
 class RedisControl:
