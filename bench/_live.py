@@ -38,11 +38,13 @@ class LiveServer:
     url: str
     ws_url: str
     env: dict[str, str]
-    pid: int
+    pid: int  # the HTTP server
+    ws_pid: int  # the websocket server
     data_dir: Path
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time used so far by the HTTP server and by the stack's PostgreSQL processes (Linux).
+        """CPU time used so far by the HTTP server, the websocket server and the stack's
+        PostgreSQL processes (Linux).
 
         Unlike wall-clock throughput, this barely moves when other work shares the machine.
         """
@@ -51,7 +53,7 @@ class LiveServer:
         postgres = _cpu(postmaster, reaped=True) + sum(map(_cpu, _children(postmaster)))
         # With WEB_CONCURRENCY > 1 the requests are served by the HTTP server's children.
         http = _cpu(self.pid) + sum(map(_cpu, _children(self.pid)))
-        return {"http": http, "postgres": postgres}
+        return {"http": http, "ws": _cpu(self.ws_pid), "postgres": postgres}
 
 
 def _stat(pid: int | str) -> list[str]:
@@ -137,7 +139,8 @@ def live_server(
         _wait_until_live(url, processes[0])
         _wait_until_live(f"http://127.0.0.1:{port + 1}", processes[1])
         yield LiveServer(url=url, ws_url=f"ws://127.0.0.1:{port + 1}", env=server_env,
-                         pid=processes[0].pid, data_dir=data_dir)  # fmt: skip
+                         pid=processes[0].pid, ws_pid=processes[1].pid,
+                         data_dir=data_dir)  # fmt: skip
     finally:
         _stop(processes)
         stack.stop()

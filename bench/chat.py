@@ -90,8 +90,7 @@ async def open_chats(server: LiveServer, key: SigningKey, count: int) -> list[Ch
                                  limits=httpx.Limits(keepalive_expiry=2),
                                  headers={"Authorization": f"Bearer {token}"})  # fmt: skip
         conversation = (await http.post("/api/v1/conversations", json={})).json()["id"]
-        ws_url = server.url.replace("http", "ws") + f"/ws/events?token={token}"
-        socket = await websockets.connect(ws_url, origin=ORIGIN)
+        socket = await websockets.connect(f"{server.ws_url}/ws/events?token={token}", origin=ORIGIN)
         seen = Seen()
         asyncio.get_running_loop().create_task(listen(socket, seen))
         chats.append(Chat(http=http, conversation=conversation, seen=seen))
