@@ -80,6 +80,7 @@ def _server_env(extra: dict[str, str]) -> dict[str, str]:
     # The test settings read no .env file, so the server sees exactly this environment.
     env = {key: value for key, value in os.environ.items() if not key.startswith("CLERK_")}
     env.update(DJANGO_SETTINGS_MODULE="config.settings.test", DJANGO_LOG_LEVEL="WARNING")
+    env.update(DATABASE_CONN_MAX_AGE="60")  # connections kept, as in production
     # Throttles stay on (their Redis round trip is part of every figure), set above any load.
     env.update({f"API_THROTTLE_{scope}": "1000000/min" for scope in ("ANON", "USER", "WEBHOOKS")})
     env.update(extra)
