@@ -65,6 +65,7 @@ class ObservabilityMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
+        request.request_id = request_id  # type: ignore[attr-defined]
         tokens = bind(request_id, request)
         try:
             queries = QueryCounter()

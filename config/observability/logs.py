@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.orjson import OrjsonFormatter
 
 from .context import current_request, current_request_id, request_route, request_user_id
@@ -14,16 +15,20 @@ from .context import current_request, current_request_id, request_route, request
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 JSON_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 JSON_RENAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
+# Django's request logger passes the request object: its text holds the query string.
+JSON_LEFT_OUT = (*RESERVED_ATTRS, "request")
 
 
 class RequestContextFilter(logging.Filter):
-    """Adds `request_id`, `user_id` and `route` to a record that has not set them itself."""
+    """Adds `request_id`, `user_id` and `route` to a record that has not set them itself:
+    from this context, or from the request a record names (Django logs its 4xx and 5xx
+    answers with the request, once the middleware has returned)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        request_id = current_request_id()
+        request = current_request() or getattr(record, "request", None)
+        request_id = current_request_id() or getattr(request, "request_id", None)
         if request_id is not None and not hasattr(record, "request_id"):
             record.request_id = request_id
-        request = current_request()
         if request is not None and not hasattr(record, "route"):
             record.route = request_route(request)
             record.user_id = request_user_id(request)
@@ -38,7 +43,7 @@ def plain_formatter() -> logging.Formatter:
 def json_formatter() -> logging.Formatter:
     """One JSON object per line: time, level, logger, message, then the record's extra fields
     (request_id, user_id, route, and what the access log adds)."""
-    return OrjsonFormatter(JSON_FORMAT, rename_fields=JSON_RENAMES)
+    return OrjsonFormatter(JSON_FORMAT, rename_fields=JSON_RENAMES, reserved_attrs=JSON_LEFT_OUT)
 
 
 def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
