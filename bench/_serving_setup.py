@@ -21,6 +21,7 @@ ANCHOR = "rebuild (FastAPI)"
 START_TIMEOUT_SECONDS = 90.0
 BASE_PORT = 8411
 DJANGO_SECRET = "serving-bench-" + "x" * 50
+THROTTLES = ("API_THROTTLE_ANON", "API_THROTTLE_USER", "API_THROTTLE_WEBHOOKS")
 
 
 @dataclass
@@ -154,6 +155,8 @@ def _environment(stack: Stack, seeded: Seeded, workers: int) -> dict[str, str]:
         "CLERK_WEBHOOK_SECRET": SECRET,
         "WEB_CONCURRENCY": str(workers),
         "WS_CONCURRENCY": str(workers),
+        # Limits a load generator passes in seconds (the throttles still run, as in production).
+        **dict.fromkeys(THROTTLES, "100000000/min"),
     }
 
 

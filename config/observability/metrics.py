@@ -7,6 +7,8 @@ up. Labels are bounded: route names from the URL patterns, a fixed set of method
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import Counter, Gauge, Histogram
 
 # Latency buckets from a cheap health probe (about a millisecond) to a slow search.
@@ -33,3 +35,22 @@ websockets_open = Gauge(
 
 def method_label(method: str | None) -> str:
     return method if method in METHODS else "other"
+
+
+_request_children: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
+
+
+def request_observe(*, route: str, method: str | None, status: int, seconds: float, queries: int):
+    """One answered request. The labelled children are kept by their (bounded) labels:
+    `labels()` was the largest part of recording a request."""
+    key = (route, method_label(method), status)
+    children = _request_children.get(key)
+    if children is None:
+        children = _request_children[key] = (
+            http_requests.labels(key[0], key[1], str(status)),
+            http_request_duration.labels(route),
+            http_request_queries.labels(route),
+        )
+    children[0].inc()
+    children[1].observe(seconds)
+    children[2].observe(queries)

@@ -284,11 +284,13 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 # --- Logging and metrics (config/observability) -----------------------------
 # `json`: one JSON object per line (production's default); `plain`: readable lines. Every line
-# carries the request id; during a request also its user id and route. One access line per
-# request at INFO (logger `companion.access`).
+# carries the request id; during a request also its user id and route. DJANGO_ACCESS_LOG adds a
+# line per request (logger `companion.access`, INFO), off by default: the ingress logs requests
+# already, and it would be the largest cost of a cheap request.
 DJANGO_LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="plain")
 DJANGO_LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = logging_config(log_format=DJANGO_LOG_FORMAT, level=DJANGO_LOG_LEVEL)
+DJANGO_ACCESS_LOG = env.bool("DJANGO_ACCESS_LOG", default=False)
 # Prometheus metrics at /metrics for this Bearer token; unset, the endpoint is off and the HTTP
 # metrics are not recorded. Several processes add up through PROMETHEUS_MULTIPROC_DIR.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -29,6 +29,11 @@ def json_log() -> Iterator[Callable[[], list[dict]]]:
 
 
 @pytest.fixture
+def access_log(settings) -> None:
+    settings.DJANGO_ACCESS_LOG = True
+
+
+@pytest.fixture
 def metrics_on(settings) -> str:
     settings.METRICS_TOKEN = "metrics-test-token"
     return settings.METRICS_TOKEN

@@ -15,6 +15,11 @@ LIVE = "/api/v1/health/live"
 ME = "/api/v1/users/me"
 
 
+def test_no_access_line_unless_asked(api_client, json_log):
+    api_client.get(LIVE)
+    assert not [line for line in json_log() if line["logger"] == "companion.access"]
+
+
 def test_a_well_formed_request_id_is_kept_and_sent_back(api_client):
     response = api_client.get(LIVE, HTTP_X_REQUEST_ID="edge-7f3a.2_B")
     assert response["X-Request-ID"] == "edge-7f3a.2_B"
@@ -37,7 +42,7 @@ def test_the_id_is_not_left_behind_after_the_request(api_client):
 
 
 def test_the_access_line_carries_the_id_the_user_and_the_route_never_the_query(
-    client_for, user, json_log
+    client_for, user, json_log, access_log
 ):
     client_for(user).get(f"{ME}?code=private-value", HTTP_X_REQUEST_ID="trace-me-1")
     [access] = [line for line in json_log() if line["logger"] == "companion.access"]
@@ -67,7 +72,7 @@ def test_lines_logged_inside_a_view_carry_the_request_context(client_for, user, 
 
 
 def test_an_unauthenticated_request_has_no_user_and_an_unmatched_path_a_bounded_route(
-    api_client, json_log
+    api_client, json_log, access_log
 ):
     api_client.get("/api/v1/no/such/thing/12345")
     [access] = [line for line in json_log() if line["logger"] == "companion.access"]
