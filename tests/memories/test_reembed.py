@@ -103,4 +103,5 @@ def test_progress_lines_when_not_a_terminal(on_hashing, settings, capsys):
     assert [line.split(" (")[0] for line in lines[:4]] == [
         f"re-embed: {done}/7 memories" for done in (2, 4, 6, 7)
     ]
-    assert lines[-1].startswith("re-embed: 7/7 memories (") and lines[-1].endswith(", done")
+    assert lines[-1].startswith("re-embed: 7/7 memories (")
+    assert lines[-1].endswith(", done")

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from conversations.pipelines.runner import reply_generate
-from memories.pipelines.runner import ingestion_job_process
 from memories.models import IngestionJob
+from memories.pipelines.runner import ingestion_job_process
 from tests.support.webhooks import WEBHOOK_SECRET, clerk_event, clerk_user, signed_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
