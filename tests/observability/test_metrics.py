@@ -1,13 +1,18 @@
 """/metrics: off without METRICS_TOKEN, refused without it, served with it; what it counts."""
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 import redis
 from django.conf import settings as django_settings
 from django.test import Client
 
+from config.observability import scrape as scrape_module
 from memories.pipelines.runner import ingestion_job_process
+from tests.support.processes import BASE_DIR
 from tests.support.webhooks import WEBHOOK_SECRET, clerk_event, clerk_user, deliver, new_svix_id
 
 from .conftest import sample
@@ -137,3 +142,26 @@ def test_a_method_other_than_get_is_a_json_405(api_client, metrics_on):
     response = api_client.post(METRICS, HTTP_AUTHORIZATION=f"Bearer {metrics_on}")
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
+
+
+def _socket_holder(folder, *, stay: bool) -> subprocess.Popen:
+    """A process that opens a websocket in the gauge's eyes, then exits or stays."""
+    code = "from config.observability.metrics import websockets_open; websockets_open.inc()\n"
+    code += "import sys; print('open', flush=True); sys.stdin.read()" if stay else ""
+    return subprocess.Popen(
+        [sys.executable, "-c", code], cwd=BASE_DIR, stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder)},
+    )  # fmt: skip
+
+
+def test_the_sockets_of_a_process_that_died_are_not_counted(tmp_path, monkeypatch):
+    dead = _socket_holder(tmp_path, stay=False)
+    assert dead.wait(60) == 0
+    alive = _socket_holder(tmp_path, stay=True)
+    try:
+        assert alive.stdout.readline() == b"open\n"
+        monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+        registry = scrape_module._process_samples()
+        assert registry.get_sample_value("websockets_open") == 1.0
+    finally:
+        alive.communicate(b"", timeout=60)
