@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
-from django.utils import timezone
 from prometheus_client import Counter, Histogram
+
+from config.observability.metrics import finished_on_commit
 
 REPLY_BUCKETS = (0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
 
@@ -19,11 +19,4 @@ chat_reply_duration = Histogram(
 
 
 def reply_finished(*, status: str, created_at: datetime.datetime) -> None:
-    """Counted once the transaction that finished the reply commits."""
-    seconds = (timezone.now() - created_at).total_seconds()
-
-    def record() -> None:
-        chat_replies.labels(status).inc()
-        chat_reply_duration.labels(status).observe(seconds)
-
-    transaction.on_commit(record)
+    finished_on_commit(chat_replies, chat_reply_duration, status=status, created_at=created_at)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.utils import timezone
 from prometheus_client import Counter, Histogram
+
+from config.observability.metrics import finished_on_commit
 
 SEARCH_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 JOB_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0)
@@ -36,11 +37,4 @@ def ingestion_job_queued() -> None:
 
 
 def ingestion_job_finished(*, status: str, created_at: datetime.datetime) -> None:
-    """Counted once the transaction that finished the job commits."""
-    seconds = (timezone.now() - created_at).total_seconds()
-
-    def record() -> None:
-        ingestion_jobs.labels(status).inc()
-        ingestion_job_duration.labels(status).observe(seconds)
-
-    transaction.on_commit(record)
+    finished_on_commit(ingestion_jobs, ingestion_job_duration, status=status, created_at=created_at)

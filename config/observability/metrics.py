@@ -7,8 +7,11 @@ up. Labels are bounded: route names from the URL patterns, a fixed set of method
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
 from prometheus_client import Counter, Gauge, Histogram
 
 # Latency buckets from a cheap health probe (about a millisecond) to a slow search.
@@ -54,3 +57,17 @@ def request_observe(*, route: str, method: str | None, status: int, seconds: flo
     children[0].inc()
     children[1].observe(seconds)
     children[2].observe(queries)
+
+
+def finished_on_commit(
+    counter: Counter, duration: Histogram, *, status: str, created_at: datetime.datetime
+) -> None:
+    """Count a piece of work (a job, a reply) that ended with `status` and observe how long
+    it took since `created_at`, once the transaction that finished it commits."""
+    seconds = (timezone.now() - created_at).total_seconds()
+
+    def record() -> None:
+        counter.labels(status).inc()
+        duration.labels(status).observe(seconds)
+
+    transaction.on_commit(record)

@@ -21,6 +21,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from config.api.errors import json_error, not_found
+from config.serve import process_alive
 
 logger = logging.getLogger(__name__)
 
@@ -42,22 +43,12 @@ def _unauthorized() -> JsonResponse:
     return response
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _forget_dead_processes(folder: str) -> None:
     """A live gauge (open websockets) must not count the sockets of a process that died: no
     server here tells us when a worker exits, so look at the pids the files name."""
     for path in Path(folder).glob("gauge_live*_*.db"):
         found = LIVE_GAUGE_FILE.fullmatch(path.name)
-        if found and not _pid_alive(int(found.group(1))):
+        if found and not process_alive(int(found.group(1))):
             mark_process_dead(int(found.group(1)), folder)
 
 
