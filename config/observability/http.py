@@ -43,7 +43,9 @@ class QueryCounter:
         return execute(sql, params, many, context)
 
 
-def _access_log(route: str, request: HttpRequest, status: int, elapsed: float, queries) -> None:
+def _access_log(
+    route: str, request: HttpRequest, status: int, elapsed: float, queries: int | None
+) -> None:
     method = metrics.method_label(request.method)
     access_logger.info(
         "%s %s %s %.1fms", method, route, status, elapsed * 1000,
@@ -68,17 +70,21 @@ class ObservabilityMiddleware:
             started = time.perf_counter()
             with connection.execute_wrapper(queries) if self.measure else nullcontext():
                 response = self.get_response(request)
-            elapsed = time.perf_counter() - started
+            self._observe(request, response, time.perf_counter() - started, queries.count)
             response[REQUEST_ID_HEADER] = request_id
-            route = request_route(request)
-            if self.measure:
-                metrics.request_observe(
-                    route=route, method=request.method, status=response.status_code,
-                    seconds=elapsed, queries=queries.count,
-                )  # fmt: skip
-            if self.access_log:
-                counted = queries.count if self.measure else None
-                _access_log(route, request, response.status_code, elapsed, counted)
             return response
         finally:
             unbind(tokens)
+
+    def _observe(
+        self, request: HttpRequest, response: HttpResponse, elapsed: float, queries: int
+    ) -> None:
+        route = request_route(request)
+        if self.measure:
+            metrics.request_observe(
+                route=route, method=request.method, status=response.status_code,
+                seconds=elapsed, queries=queries,
+            )  # fmt: skip
+        if self.access_log:
+            counted = queries if self.measure else None
+            _access_log(route, request, response.status_code, elapsed, counted)

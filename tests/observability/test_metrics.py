@@ -11,6 +11,8 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from config.observability import scrape as scrape_module
+from conversations.pipelines.runner import reply_generate
+from conversations.services import conversation_create, message_send
 from memories.pipelines.runner import ingestion_job_process
 from tests.support.processes import BASE_DIR
 from tests.support.webhooks import WEBHOOK_SECRET, clerk_event, clerk_user, deliver, new_svix_id
@@ -165,3 +167,15 @@ def test_the_sockets_of_a_process_that_died_are_not_counted(tmp_path, monkeypatc
         assert registry.get_sample_value("websockets_open") == 1.0
     finally:
         alive.communicate(b"", timeout=60)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_counts_by_status_with_its_duration(user, monkeypatch):
+    monkeypatch.setattr("conversations.services.sending.task_send", lambda **_: True)
+    monkeypatch.setattr("memories.queue.task_send", lambda **_: True)
+    completed = sample("chat_replies_total", status="completed")
+    durations = sample("chat_reply_duration_seconds_count", status="completed")
+    _, reply, _ = message_send(conversation=conversation_create(user=user), content="Hello!")
+    reply_generate(message_id=reply.pk)
+    assert sample("chat_replies_total", status="completed") == completed + 1
+    assert sample("chat_reply_duration_seconds_count", status="completed") == durations + 1
