@@ -34,18 +34,20 @@ def _lookup_sql() -> str:
 
 
 @functools.cache
-def _converters(model: type[Model]) -> list[list[Any]]:
-    """Per column, what the ORM would apply to it (JSON decoding for JSONFields)."""
-    return [field.get_db_converters(connection) for field in model._meta.concrete_fields]
+def _columns(model: type[Model]) -> tuple[list[str], list[list[Any]]]:
+    """The model's attribute names, and per column what the ORM would apply to it (JSON
+    decoding for JSONFields)."""
+    fields = model._meta.concrete_fields
+    return [field.attname for field in fields], [f.get_db_converters(connection) for f in fields]
 
 
 def _from_row(model: type[Model], values: tuple[Any, ...]) -> Model:
+    names, converters_by_column = _columns(model)
     converted = []
-    for converters, value in zip(_converters(model), values, strict=True):
+    for converters, value in zip(converters_by_column, values, strict=True):
         for converter in converters:
             value = converter(value, None, connection)
         converted.append(value)
-    names = [field.attname for field in model._meta.concrete_fields]
     return model.from_db(DEFAULT_DB_ALIAS, names, converted)
 
 

@@ -38,11 +38,13 @@ class LiveServer:
     url: str
     ws_url: str
     env: dict[str, str]
-    pid: int
+    pid: int  # the HTTP server
+    ws_pid: int  # the websocket server
     data_dir: Path
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time used so far by the HTTP server and by the stack's PostgreSQL processes (Linux).
+        """CPU time used so far by the HTTP server, the websocket server and the stack's
+        PostgreSQL processes (Linux).
 
         Unlike wall-clock throughput, this barely moves when other work shares the machine.
         """
@@ -51,7 +53,7 @@ class LiveServer:
         postgres = _cpu(postmaster, reaped=True) + sum(map(_cpu, _children(postmaster)))
         # With WEB_CONCURRENCY > 1 the requests are served by the HTTP server's children.
         http = _cpu(self.pid) + sum(map(_cpu, _children(self.pid)))
-        return {"http": http, "postgres": postgres}
+        return {"http": http, "ws": _cpu(self.ws_pid), "postgres": postgres}
 
 
 def _stat(pid: int | str) -> list[str]:
@@ -78,6 +80,7 @@ def _server_env(extra: dict[str, str]) -> dict[str, str]:
     # The test settings read no .env file, so the server sees exactly this environment.
     env = {key: value for key, value in os.environ.items() if not key.startswith("CLERK_")}
     env.update(DJANGO_SETTINGS_MODULE="config.settings.test", DJANGO_LOG_LEVEL="WARNING")
+    env.update(DATABASE_CONN_MAX_AGE="60")  # connections kept, as in production
     # Throttles stay on (their Redis round trip is part of every figure), set above any load.
     env.update({f"API_THROTTLE_{scope}": "1000000/min" for scope in ("ANON", "USER", "WEBHOOKS")})
     env.update(extra)
@@ -137,7 +140,8 @@ def live_server(
         _wait_until_live(url, processes[0])
         _wait_until_live(f"http://127.0.0.1:{port + 1}", processes[1])
         yield LiveServer(url=url, ws_url=f"ws://127.0.0.1:{port + 1}", env=server_env,
-                         pid=processes[0].pid, data_dir=data_dir)  # fmt: skip
+                         pid=processes[0].pid, ws_pid=processes[1].pid,
+                         data_dir=data_dir)  # fmt: skip
     finally:
         _stop(processes)
         stack.stop()

@@ -25,6 +25,7 @@ import os
 import statistics
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,8 +91,7 @@ async def open_chats(server: LiveServer, key: SigningKey, count: int) -> list[Ch
                                  limits=httpx.Limits(keepalive_expiry=2),
                                  headers={"Authorization": f"Bearer {token}"})  # fmt: skip
         conversation = (await http.post("/api/v1/conversations", json={})).json()["id"]
-        ws_url = server.url.replace("http", "ws") + f"/ws/events?token={token}"
-        socket = await websockets.connect(ws_url, origin=ORIGIN)
+        socket = await websockets.connect(f"{server.ws_url}/ws/events?token={token}", origin=ORIGIN)
         seen = Seen()
         asyncio.get_running_loop().create_task(listen(socket, seen))
         chats.append(Chat(http=http, conversation=conversation, seen=seen))
@@ -146,14 +146,14 @@ def check(chat: Chat, sent_at: float, reply_id: str, result: Round) -> None:
 
 
 class Cpu:
-    """CPU seconds of the web server, the worker (and its pool) and PostgreSQL."""
+    """CPU seconds of the web servers, the worker (and its pool) and PostgreSQL."""
 
     def __init__(self, server: LiveServer, worker_pid: int) -> None:
         self.server, self.worker_pid = server, worker_pid
 
-    def total(self) -> float:
+    def parts(self) -> Counter:
         worker_cpu = _cpu(self.worker_pid) + sum(map(_cpu, _children(self.worker_pid)))
-        return sum(self.server.cpu_seconds().values()) + worker_cpu
+        return Counter({**self.server.cpu_seconds(), "worker": worker_cpu})
 
 
 async def wait_ingested(chats: list[Chat], sent: list[tuple[float, dict]]) -> None:
@@ -169,17 +169,17 @@ async def wait_ingested(chats: list[Chat], sent: list[tuple[float, dict]]) -> No
 
 async def chat_rounds(server: LiveServer, key: SigningKey, cpu: Cpu, args) -> None:
     chats = await open_chats(server, key, args.conversations)
-    total, reply_cpu, ingest_cpu = Round(), 0.0, 0.0
+    total, reply_cpu, ingest_cpu = Round(), Counter(), Counter()
     for number in range(args.rounds + 1):  # round 0 warms up every worker process
-        before = cpu.total()
+        before = cpu.parts()
         sent = await asyncio.gather(*(send(chat, f"tell me something {number}") for chat in chats))
         await until_done(chats, sent)
-        during = cpu.total() - before
+        replied = cpu.parts()
         await wait_ingested(chats, sent)
         if number == 0:
             continue
-        reply_cpu += during
-        ingest_cpu += cpu.total() - before - during
+        reply_cpu.update(replied - before)
+        ingest_cpu.update(cpu.parts() - replied)
         for chat, (at, body) in zip(chats, sent, strict=True):
             check(chat, at, body["reply"]["id"], total)
     replies = args.conversations * args.rounds
@@ -192,9 +192,13 @@ async def chat_rounds(server: LiveServer, key: SigningKey, cpu: Cpu, args) -> No
         f"{total.lost} lost, {total.disordered} out of order; {total.mismatched} replies whose "
         f"deltas differ from the stored text, {total.failed} failed"
     )
-    print(f"  server CPU per reply: {reply_cpu / replies * 1000:.1f} ms "
-          f"(web + worker + PostgreSQL, while replying); its ingestion job: "
-          f"{ingest_cpu / replies * 1000:.1f} ms")  # fmt: skip
+    print(f"  server CPU per reply, while replying: {_per_reply(reply_cpu, replies)}")
+    print(f"  and for its ingestion job: {_per_reply(ingest_cpu, replies)}")
+
+
+def _per_reply(cpu: Counter, replies: int) -> str:
+    parts = ", ".join(f"{part} {seconds / replies * 1000:.1f}" for part, seconds in cpu.items())
+    return f"{cpu.total() / replies * 1000:.1f} ms ({parts})"
 
 
 def seed_memories(server: LiveServer, key: SigningKey, count: int) -> tuple:

@@ -8,16 +8,26 @@ settings; an empty one switches that scope off. If Redis cannot be reached, requ
 through (and logged): throttling must never turn a cache outage into an API outage.
 """
 
+import functools
 import logging
 import time
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 logger = logging.getLogger(__name__)
+
+
+@functools.cache
+def _redis() -> redis.Redis:
+    """The default cache's Redis through redis-py's own client (thread-safe, and it reconnects
+    after a fork): Django's cache keeps its client private, and has no pipelines."""
+    location = settings.CACHES["default"]
+    return redis.Redis.from_url(location["LOCATION"], **location.get("OPTIONS", {}))
 
 
 class FixedWindowThrottle(SimpleRateThrottle):
@@ -46,8 +56,7 @@ class FixedWindowThrottle(SimpleRateThrottle):
     def _count(self, key: str) -> int | None:
         cache_key = cache.make_and_validate_key(key)
         try:
-            client = cache._cache.get_client(cache_key, write=True)  # type: ignore[attr-defined]
-            pipe = client.pipeline(transaction=False)
+            pipe = _redis().pipeline(transaction=False)
             pipe.incr(cache_key)
             pipe.expire(cache_key, self.duration + 1)
             count, _ = pipe.execute()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from kombu import Queue
 
 from config.observability.logs import logging_config
 
@@ -213,8 +214,15 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-# A task must finish well inside the visibility timeout, or Redis would redeliver it mid-run.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Replies have a queue of their own, read first: a worker takes a waiting reply before any memory
+# work, so a burst of ingestion or the nightly consolidation never holds up the chat. A worker
+# reads both unless told otherwise (`-Q replies` runs one for replies alone).
+CELERY_TASK_QUEUES = (Queue("replies"), Queue("celery"))
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"conversations.tasks.reply_run": {"queue": "replies"}}
+# A task must finish well inside the visibility timeout, or Redis would redeliver it mid-run;
+# "priority" reads the queues in the order above, where Redis' default takes turns.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "queue_order_strategy": "priority"}
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -6,8 +6,10 @@ from .base import env
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-test-key")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["*"])
-# Connections opened in worker threads (async tests, Channels) must not outlive their use.
-DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Connections opened in worker threads (async tests, Channels) must not outlive their use; the
+# benchmarks' servers keep theirs, as in production (a pool, DATABASE_POOL, keeps them anyway).
+if not DATABASES["default"]["OPTIONS"].get("pool"):  # noqa: F405
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from memories import admin as memories_admin
 from memories.embeddings import embed_text, embedding_model_name
-from memories.models import Memory, MemoryEvent
+from memories.models import Memory, MemoryCollection, MemoryEvent
 from memories.services import memory_collection_create, memory_create
 from tests.support.factories import UserFactory
 
@@ -125,3 +125,22 @@ def test_collections_list_links_to_their_memories(staff_client, user):
     html = staff_client.get(reverse("admin:memories_memorycollection_changelist")).content.decode()
     assert f"collection__id__exact={pets.pk}" in html
     assert "1 memories" in html
+
+
+def test_staff_cannot_add_a_collection_whose_name_the_user_already_has(staff_client, user):
+    memory_collection_create(user=user, name="Straße")
+    url = reverse("admin:memories_memorycollection_add")
+    response = staff_client.post(url, {"user": user.pk, "name": "STRASSE", "description": ""})
+    assert response.status_code == 200
+    assert "already has a collection of this name" in response.content.decode()
+    assert MemoryCollection.objects.filter(user=user).count() == 1
+
+
+def test_staff_can_rename_a_collection_and_keep_its_name(staff_client, user):
+    pets = memory_collection_create(user=user, name="Pets")
+    url = reverse("admin:memories_memorycollection_change", args=[pets.pk])
+    for name in ("Pets", "Animals"):
+        response = staff_client.post(url, {"user": user.pk, "name": name, "description": ""})
+        assert response.status_code == 302
+    pets.refresh_from_db()
+    assert (pets.name, pets.name_key) == ("Animals", "animals")
