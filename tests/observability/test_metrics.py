@@ -138,6 +138,7 @@ def test_the_queue_length_is_read_from_the_broker(api_client, metrics_on):
     assert found is not None
     waiting = redis.Redis.from_url(django_settings.CELERY_BROKER_URL).llen("celery")
     assert float(found.group(1)) == waiting
+    assert 'celery_queue_length{queue="replies"}' in text
 
 
 def test_a_method_other_than_get_is_a_json_405(api_client, metrics_on):
