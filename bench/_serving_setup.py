@@ -21,6 +21,7 @@ ANCHOR = "rebuild (FastAPI)"
 START_TIMEOUT_SECONDS = 90.0
 BASE_PORT = 8411
 DJANGO_SECRET = "serving-bench-" + "x" * 50
+THROTTLES = ("API_THROTTLE_ANON", "API_THROTTLE_USER", "API_THROTTLE_WEBHOOKS")
 
 
 @dataclass
@@ -154,6 +155,8 @@ def _environment(stack: Stack, seeded: Seeded, workers: int) -> dict[str, str]:
         "CLERK_WEBHOOK_SECRET": SECRET,
         "WEB_CONCURRENCY": str(workers),
         "WS_CONCURRENCY": str(workers),
+        # Limits a load generator passes in seconds (the throttles still run, as in production).
+        **dict.fromkeys(THROTTLES, "100000000/min"),
     }
 
 
@@ -178,11 +181,17 @@ def _anchor_command(args, port: int) -> list[str] | None:
             "--log-level", "warning"]  # fmt: skip
 
 
-def _launches(args, env: dict[str, str]) -> list[tuple[str, int, list[str], Path, dict[str, str]]]:
-    """(name, port, command, cwd, env) of every server to start."""
+def _launches(
+    args, env: dict[str, str], data_dir: Path
+) -> list[tuple[str, int, list[str], Path, dict[str, str]]]:
+    """(name, port, command, cwd, env) of every server to start; each of ours writes its
+    metrics to a folder of its own, as config/serve.py's processes do."""
     launches = []
     for index, spec in enumerate(args.setups.split(",")):
-        command, setup_env = _setup_command(spec, BASE_PORT + index, env)
+        metrics_dir = data_dir / f"metrics-{index}"
+        metrics_dir.mkdir()
+        own = env | {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+        command, setup_env = _setup_command(spec, BASE_PORT + index, own)
         launches.append((spec, BASE_PORT + index, command, BASE_DIR, setup_env))
     anchor_port = BASE_PORT + len(launches)
     anchor = _anchor_command(args, anchor_port)
@@ -213,7 +222,7 @@ def start_servers(args, stack: Stack, seeded: Seeded, data_dir: Path) -> list[Se
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
                    cwd=BASE_DIR, env=env, check=True)  # fmt: skip
     servers = []
-    for name, port, command, cwd, server_env in _launches(args, env):
+    for name, port, command, cwd, server_env in _launches(args, env, data_dir):
         log = data_dir / f"{len(servers)}.log"
         with open(log, "wb") as out:
             process = subprocess.Popen(

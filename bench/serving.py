@@ -111,25 +111,24 @@ async def measure(servers: list[setup.Server], seeded, stack, args) -> dict[tupl
     return results
 
 
-def _ratios(row: dict[str, float], anchor: dict[str, float] | None) -> str:
-    if anchor is None:
-        return "- | -"
+def _ratios(row: dict[str, float], anchor: dict[str, float]) -> str:
     return f"{row['rps'] / anchor['rps']:.2f}x | {row['cpu'] / anchor['cpu']:.2f}x"
 
 
 def report(results: dict[tuple, list[Slice]], servers: list[setup.Server], args) -> None:
+    """Ratios to the rebuild, or without it to the first setup (`--setups off,on`)."""
+    baseline = setup.ANCHOR if any(s.is_anchor for s in servers) else servers[0].name
+    against = "rebuild" if baseline == setup.ANCHOR else "first"
     for endpoint in args.endpoints:
         print(f"\n## {LABELS[endpoint]}\n")
-        print(
-            "| server | req/s | p50 ms | p95 ms | CPU ms/req | req/s vs rebuild | CPU vs rebuild |"
-        )
+        print(f"| server | req/s | p50 ms | p95 ms | CPU ms/req | req/s vs {against} "
+              f"| CPU vs {against} |")  # fmt: skip
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         rows = {s.name: summary(results[(s.name, endpoint)]) for s in servers}
-        anchor = rows.get(setup.ANCHOR)
         for name, row in rows.items():
             errors = f" ({row['errors']} errors)" if row["errors"] else ""
             print(f"| {name}{errors} | {row['rps']:.0f} | {row['p50']:.1f} | {row['p95']:.1f} | "
-                  f"{row['cpu']:.2f} | {_ratios(row, anchor)} |")  # fmt: skip
+                  f"{row['cpu']:.2f} | {_ratios(row, rows[baseline])} |")  # fmt: skip
 
 
 def _p95(samples: list[float]) -> float:

@@ -13,6 +13,7 @@ django_asgi_app = get_asgi_application()
 
 from accounts.origins import parsed_origin_is_trusted  # noqa: E402
 from accounts.websocket import ClerkWebsocketAuthMiddleware  # noqa: E402
+from config.observability.websockets import OpenWebsocketsGauge  # noqa: E402
 from memories.routing import websocket_urlpatterns  # noqa: E402
 
 
@@ -38,8 +39,8 @@ class AllowedOriginValidator(OriginValidator):
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedOriginValidator(
-            ClerkWebsocketAuthMiddleware(URLRouter(websocket_urlpatterns))
+        "websocket": OpenWebsocketsGauge(
+            AllowedOriginValidator(ClerkWebsocketAuthMiddleware(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

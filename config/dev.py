@@ -39,6 +39,7 @@ def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     environ.Env.read_env(BASE_DIR / ".env")
     stopping = serve.stop_requested()
+    serve.metrics_dir_prepare()  # web, worker and beat share it: one scrape sees them all
     stack = ensure_stack()
     print(f"database: {stack.database_url}\nredis:    {stack.redis_url}", flush=True)
     processes: dict[str, subprocess.Popen[bytes]] = {}

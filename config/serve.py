@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import IO
 
@@ -28,6 +28,7 @@ PR_SET_PDEATHSIG = 1
 STOP_TIMEOUT_SECONDS = 20
 CHECK_TIMEOUT_SECONDS = 4
 LIVENESS_PATH = "/api/v1/health/live"
+METRICS_DIR = BASE_DIR / ".data" / "prometheus"
 
 
 def roles(env: Mapping[str, str] = os.environ) -> tuple[str, ...]:
@@ -81,7 +82,31 @@ def web_env(role: str, env: Mapping[str, str] = os.environ) -> dict[str, str]:
     return {**env, "DATABASE_POOL": env.get("DATABASE_POOL", "true" if role == "ws" else "false")}
 
 
+def metrics_dir_prepare(env: MutableMapping[str, str] = os.environ) -> Path:
+    """The folder where the processes started from here write their metrics
+    (PROMETHEUS_MULTIPROC_DIR, by default `.data/prometheus`), emptied: prometheus_client's
+    multiprocess mode needs a clean folder at start, or it would add up samples of processes
+    long gone. Set in `env` for the children."""
+    folder = Path(env.get("PROMETHEUS_MULTIPROC_DIR") or METRICS_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
+
+
 # --- supervision (also used by `make dev`) ---------------------------------------
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (ours or another user's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def die_with_parent() -> None:
@@ -161,6 +186,7 @@ def main(argv: list[str]) -> int:
     if "--check" in argv:
         return check()
     stopping = stop_requested()
+    metrics_dir_prepare()
     host = os.environ.get("HOST", "127.0.0.1")
     processes = {role: spawn(role, cmd, web_env(role)) for role, cmd in commands(host=host).items()}
     try:

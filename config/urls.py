@@ -4,6 +4,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.api.errors import not_found
+from config.observability.scrape import metrics_view
 
 api_v1 = [
     path("health", include("health.urls")),
@@ -20,6 +21,7 @@ urlpatterns = [
     # Any other path under api/ is the API's JSON 404, whatever DEBUG is (no HTML debug page).
     re_path(r"^api/", csrf_exempt(not_found), name="api-not-found"),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 handler400 = "config.api.errors.bad_request"

@@ -15,6 +15,7 @@ import pytest
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 from config.embedded import Stack, ensure_stack, stop_postgres, stop_redis
+from config.serve import process_alive
 
 PREFIX = "companion-test-"
 OWNER_FILE = "owner.pid"
@@ -22,21 +23,11 @@ OWNER_FILE = "owner.pid"
 _stack: Stack | None = None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _reap_orphans() -> None:
     """Stop the servers of earlier sessions that were killed before they could clean up."""
     for data_dir in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
         owner = data_dir / OWNER_FILE
-        if owner.exists() and not _alive(int(owner.read_text() or 0)):
+        if owner.exists() and not process_alive(int(owner.read_text() or 0)):
             stop_redis(data_dir)
             stop_postgres(data_dir)
             shutil.rmtree(data_dir, ignore_errors=True)

@@ -11,6 +11,7 @@ from psycopg.types.json import Jsonb
 
 from accounts.services import UserTombstoned, user_erase, user_upsert_from_clerk
 
+from .metrics import DUPLICATE, delivery_observe
 from .models import WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -96,14 +97,16 @@ def webhook_event_process(
     row's lock and then find it done. A failure rolls the effect back, is recorded as `failed`
     and re-raised, so that the sender's retry (or the admin) applies it once.
     """
+    handled = event_type in HANDLERS
     try:
         with transaction.atomic():
             event = _event_locked(svix_id=svix_id, event_type=event_type, payload=payload)
             if event.status != WebhookEvent.Status.FAILED:
+                delivery_observe(event_type=event_type, handled=handled, status=DUPLICATE)
                 return event, False
             _apply(event)
-            return event, True
     except Exception as exc:
+        delivery_observe(event_type=event_type, handled=handled, status=WebhookEvent.Status.FAILED)
         _failure_record(
             svix_id=svix_id,
             event_type=event_type,
@@ -111,6 +114,8 @@ def webhook_event_process(
             error=f"{type(exc).__name__}: {exc}",
         )
         raise
+    delivery_observe(event_type=event_type, handled=handled, status=event.status)
+    return event, True
 
 
 def webhook_event_reprocess(*, event: WebhookEvent) -> tuple[WebhookEvent, bool]:

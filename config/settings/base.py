@@ -7,6 +7,8 @@ import environ
 from celery.schedules import crontab
 from kombu import Queue
 
+from config.observability.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -61,6 +63,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 # (config/middleware.py). CSRF stays for every path (it costs little where views are exempt).
 API_PATH_PREFIX = "/api/"
 MIDDLEWARE = [
+    # First: the request id and the HTTP metrics cover everything after it.
+    "config.observability.http.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -286,15 +290,20 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
-# --- Logging --------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# --- Logging and metrics (config/observability) -----------------------------
+# `json`: one JSON object per line (production's default); `plain`: readable lines. Every line
+# carries the request id; during a request also its user id and route. DJANGO_ACCESS_LOG adds a
+# line per request (logger `companion.access`, INFO), off by default: the ingress logs requests
+# already, and it would be the largest cost of a cheap request.
+DJANGO_LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="plain")
+DJANGO_LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
+LOGGING = logging_config(log_format=DJANGO_LOG_FORMAT, level=DJANGO_LOG_LEVEL)
+DJANGO_ACCESS_LOG = env.bool("DJANGO_ACCESS_LOG", default=False)
+# Prometheus metrics at /metrics for this Bearer token; unset, the endpoint is off and the HTTP
+# metrics are not recorded. Several processes add up through PROMETHEUS_MULTIPROC_DIR.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Management commands not on a terminal print a progress line at most this often.
+COMMAND_PROGRESS_SECONDS = env.float("COMMAND_PROGRESS_SECONDS", default=10.0)
 
 # --- Errors (Sentry switches on when a DSN is given) ----------------------------
 SENTRY_DSN = env.str("SENTRY_DSN", default="")

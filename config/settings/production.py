@@ -2,10 +2,15 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.observability.logs import logging_config
+
 from .base import *  # noqa: F403
-from .base import CLERK_JWKS_URL, CLERK_JWT_KEY, env
+from .base import CLERK_JWKS_URL, CLERK_JWT_KEY, DJANGO_LOG_LEVEL, env
 
 DEBUG = False
+# One JSON object per log line, for the log collector.
+DJANGO_LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="json")
+LOGGING = logging_config(log_format=DJANGO_LOG_FORMAT, level=DJANGO_LOG_LEVEL)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from memories.events import publish
 
+from .. import metrics
 from ..models import MAX_TITLE_LENGTH, Conversation, Message
 from ..representations import message_render
 from ..selectors import ACTIVE, message_by_client_id, reply_in_progress
@@ -115,6 +116,7 @@ def reply_cancel(*, reply: Message) -> Message:
     locked.status, locked.finished_at = Message.Status.CANCELLED, timezone.now()
     locked.save(update_fields=["status", "finished_at", "updated_at"])
     reply_publish(locked, "message.cancelled")
+    metrics.reply_finished(status=locked.status, created_at=locked.created_at)
     return locked
 
 

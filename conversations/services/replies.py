@@ -18,6 +18,7 @@ from django.utils import timezone
 from memories.events import publish
 from memories.services import ingestion_job_create
 
+from .. import metrics
 from ..models import Conversation, Message
 from ..selectors import ACTIVE, replies_due, reply_exchange
 from .conversations import reply_publish
@@ -114,6 +115,7 @@ def reply_complete(
     _exchange_ingest(reply)
     Conversation.objects.filter(pk=reply.conversation_id).update(last_activity_at=now)
     reply_publish(reply, "message.completed")
+    metrics.reply_finished(status=reply.status, created_at=reply.created_at)
     return reply
 
 
@@ -127,6 +129,7 @@ def reply_fail(*, message_id: uuid.UUID | str, error: str, run_id: uuid.UUID | N
     reply.finished_at = timezone.now()
     reply.save(update_fields=["status", "error", "finished_at", "updated_at"])
     reply_publish(reply, "message.failed")
+    metrics.reply_finished(status=reply.status, created_at=reply.created_at)
 
 
 def replies_to_resend(*, now: datetime.datetime | None = None) -> list[uuid.UUID]:

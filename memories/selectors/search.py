@@ -12,6 +12,7 @@ and sort them all). Full-text matching reads the GIN index on either plan.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -22,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from memories import metrics
 from memories.models import EMBEDDING_DIMENSIONS, Memory, MemoryCollection, MemoryVector
 
 # Below this many candidate rows an exact scan beats the index. Measured by bench/search.py on
@@ -173,10 +175,12 @@ def memory_ranking(
     planned by the user's size. `text` is unused in `vector` mode.
 
     On the index path the block is a transaction holding the index-scan settings: run the
-    queries inside it. Rows may come out of order; sort them by score.
+    queries inside it. Rows may come out of order; sort them by score. The block's time is the
+    search latency metric, by plan.
     """
     if mode not in _MODE_SQL:
         raise ValueError(f"unknown search mode {mode!r}")
+    started = time.perf_counter()
     candidates = _search_candidates(user=user, tiers=tiers, collection=collection)
     use_index = _has_at_least(candidates, SEARCH_EXACT_MAX_ROWS)
     where, where_params = _filters(user=user, tiers=tiers, collection=collection)
@@ -189,6 +193,7 @@ def memory_ranking(
             return _MODE_SQL[mode](plan, _vector_text(vector), text)
 
         yield ranking
+    metrics.search_observe(use_index=use_index, mode=mode, seconds=time.perf_counter() - started)
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[uuid.UUID, float, float]]:

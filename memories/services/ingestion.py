@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from memories import events, queue
+from memories import events, metrics, queue
 from memories.checkpoints import ingestion_checkpoints_delete
 from memories.llm import SINGLE_VALUED_SLOTS, Candidate, Decision
 from memories.models import IngestionJob, Memory, MemoryEvent
@@ -53,6 +53,7 @@ def ingestion_job_create(
             job = IngestionJob.objects.create(
                 user=user, messages=list(messages), idempotency_key=idempotency_key
             )
+            metrics.ingestion_job_queued()
             transaction.on_commit(lambda: ingestion_job_enqueue(job_id=job.id))
     except IntegrityError:  # the same key, created concurrently
         return IngestionJob.objects.get(user=user, idempotency_key=idempotency_key), False
@@ -94,6 +95,7 @@ def ingestion_job_fail(*, job_id: uuid.UUID | str, error: str) -> None:
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "error", "finished_at", "updated_at"])
         _job_publish(job)
+        metrics.ingestion_job_finished(status=job.status, created_at=job.created_at)
     ingestion_checkpoints_delete(job_id=job_id)
 
 
@@ -198,6 +200,7 @@ def ingestion_job_apply(
     locked.result, locked.error, locked.finished_at = counts, "", timezone.now()
     locked.save(update_fields=["status", "result", "error", "finished_at", "updated_at"])
     _job_publish(locked)
+    metrics.ingestion_job_finished(status=locked.status, created_at=locked.created_at)
     return counts
 
 

@@ -43,3 +43,12 @@ def test_websockets_use_the_pool_and_http_threads_their_own_connections_unless_t
     assert serve.web_env("ws", {})["DATABASE_POOL"] == "true"
     assert serve.web_env("http", {})["DATABASE_POOL"] == "false"
     assert serve.web_env("ws", {"DATABASE_POOL": "false"})["DATABASE_POOL"] == "false"
+
+
+def test_the_metrics_folder_is_emptied_at_start_and_given_to_the_children(tmp_path):
+    (tmp_path / "counter_123.db").write_bytes(b"old samples")
+    (tmp_path / "keep.txt").write_text("not ours")
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "")}
+    assert serve.metrics_dir_prepare(env) == tmp_path
+    assert [path.name for path in tmp_path.iterdir()] == ["keep.txt"]
+    assert env["PROMETHEUS_MULTIPROC_DIR"] == str(tmp_path)

@@ -96,7 +96,12 @@ def test_a_memory_edited_meanwhile_keeps_the_embedding_of_its_new_content(user, 
     assert np.allclose(memory.embedding, embed_text("Plays the viola"), atol=1e-6)
 
 
-def test_progress_lines_when_not_a_terminal(on_hashing, monkeypatch):
-    monkeypatch.setattr("memories.management.commands.reembed_memories.PROGRESS_EVERY", 2)
-    out = reembed("--batch-size", "2")
-    assert "4 of 7 re-embedded" in out
+def test_progress_lines_when_not_a_terminal(on_hashing, settings, capsys):
+    settings.COMMAND_PROGRESS_SECONDS = 0
+    reembed("--batch-size", "2")
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" (")[0] for line in lines[:4]] == [
+        f"re-embed: {done}/7 memories" for done in (2, 4, 6, 7)
+    ]
+    assert lines[-1].startswith("re-embed: 7/7 memories (")
+    assert lines[-1].endswith(", done")

@@ -36,18 +36,27 @@ def subprocess_env() -> dict[str, str]:
 
 
 class CeleryWorker:
-    """A real `celery worker` process on the test database and Redis."""
+    """A real `celery worker` process on the test database and Redis; its log goes to `log`
+    when given (else to the test's output), with `env` added to its environment."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, level: str = "WARNING", log: Path | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.process: subprocess.Popen[bytes] | None = None
+        self.level, self.log, self.env = level, log, env or {}
 
     def start(self) -> None:
+        output = open(self.log, "wb") if self.log else None  # noqa: SIM115 (the worker's own)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "WARNING",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", self.level,
              "--concurrency", "2", "--without-gossip", "--without-mingle"],
             cwd=BASE_DIR,
-            env=subprocess_env(),
+            env=subprocess_env() | self.env,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
         )  # fmt: skip
+        if output:
+            output.close()
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process and self.process.poll() is None:

@@ -151,3 +151,13 @@ def test_an_unreachable_api_is_reported(settings):
 
     with pytest.raises(CommandError, match="failed"):
         _sync()
+
+
+def test_progress_counts_the_users_synced_when_not_on_a_terminal(fake_clerk, settings, capsys):
+    settings.COMMAND_PROGRESS_SECONDS = 0
+    fake_clerk.users = [clerk_user("user_progress_a"), clerk_user("user_progress_b")]
+    assert "Synced 2 Clerk users" in _sync()
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" (")[0] for line in lines] == ["clerk sync: 1 users", "clerk sync: 2 users",
+                                                       "clerk sync: 2 users"]  # fmt: skip
+    assert lines[-1].endswith(", done")

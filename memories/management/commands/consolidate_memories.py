@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
+from config.observability.progress import progress
 from memories.pipelines.runner import memory_consolidate
 from memories.selectors import consolidation_user_ids
 
@@ -27,10 +28,12 @@ class Command(BaseCommand):
         else:
             users = list(User.objects.filter(pk__in=consolidation_user_ids()).order_by("pk"))
         totals: Counter[str] = Counter()
-        for each in users:
-            counts = memory_consolidate(user=each)
-            totals.update(counts)
-            self.stdout.write(f"{each.clerk_user_id or each.pk}: {self._summary(counts)}")
+        with progress(total=len(users), unit="users", label="consolidate") as bar:
+            for each in users:
+                counts = memory_consolidate(user=each)
+                totals.update(counts)
+                self.stdout.write(f"{each.clerk_user_id or each.pk}: {self._summary(counts)}")
+                bar.update()
         self.stdout.write(
             self.style.SUCCESS(f"Consolidated {len(users)} users: {self._summary(totals)}.")
         )

@@ -1,16 +1,13 @@
-import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
 from accounts.models import User
+from config.observability.progress import progress
 from memories.embeddings import embedding_model_name
 from memories.selectors import memory_reembed_batches
 from memories.services import memory_reembed
 from memories.services.reembedding import REEMBED_BATCH_SIZE
-
-PROGRESS_EVERY = 20  # batches between two progress lines when the output is not a terminal
 
 
 class Command(BaseCommand):
@@ -45,12 +42,10 @@ class Command(BaseCommand):
             user=self._user(user), stale_only=model_changed_only, model=model, batch_size=batch_size
         )
         done = 0
-        with tqdm(total=total, unit="memory", disable=not sys.stdout.isatty()) as bar:
-            for number, batch in enumerate(batches, start=1):
+        with progress(total=total, unit="memories", label="re-embed") as bar:
+            for batch in batches:
                 done += memory_reembed(memories=batch)
                 bar.update(len(batch))
-                if bar.disable and number % PROGRESS_EVERY == 0:
-                    self.stdout.write(f"{done} of {total} re-embedded")
         self.stdout.write(
             self.style.SUCCESS(f"Re-embedded {done} of {total} memories with {model}.")
         )

@@ -4,6 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.observability.progress import progress
 from webhooks.api.serializers import ClerkUserSerializer
 from webhooks.clerk_api import MAX_PAGE_SIZE, ClerkAPIError, clerk_users_iter
 from webhooks.services import ClerkUserOutcome, clerk_user_apply
@@ -33,8 +34,10 @@ class Command(BaseCommand):
         )
         counts: Counter[str] = Counter()
         try:
-            for data in users:
-                counts[self._sync_one(data)] += 1
+            with progress(total=None, unit="users", label="clerk sync") as bar:
+                for data in users:
+                    counts[self._sync_one(data)] += 1
+                    bar.update()
         except ClerkAPIError as exc:
             raise CommandError(f"{exc} (after {counts.total()} users).") from exc
         names = [*(outcome.name.lower() for outcome in ClerkUserOutcome), INVALID]
