@@ -2,6 +2,7 @@
 never handing on text that PostgreSQL cannot store."""
 
 import json
+import math
 import re
 from typing import IO, Any
 
@@ -41,16 +42,28 @@ def check_storable(body: bytes, data: Any) -> None:
             raise unstorable_text_error(path)
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:40]} is infinity when parsed as double")
+    return value
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _loads(body: bytes) -> Any:
     """orjson; a body it refuses for a lone surrogate is read again by the standard library,
-    which accepts one, so that the 400 can name the field that holds it."""
+    which accepts one, so that the 400 can name the field that holds it. That second reading
+    refuses the numbers orjson refuses besides: NaN, Infinity, and those that overflow."""
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         if not MAYBE_UNSTORABLE.search(body):
             raise exceptions.ParseError(f"JSON parse error - {exc}") from None
     try:
-        return json.loads(body)
+        return json.loads(body, parse_float=_finite, parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
         raise exceptions.ParseError(f"JSON parse error - {exc}") from None
 

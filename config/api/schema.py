@@ -38,6 +38,14 @@ class ApiAutoSchema(AutoSchema):
             declared.setdefault("content", error["content"])  # a view's own words stay
         return responses
 
+    def _resolve_path_parameters(self, variables: list[str]) -> list[dict[str, Any]]:
+        """Every object here is named by a UUID (the routes take any segment, and a malformed
+        one is a 404 like an unknown one): said so, where the route's pattern says nothing."""
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            parameter["schema"] = {"type": "string", "format": "uuid"}
+        return parameters
+
     def _map_serializer_field(self, field: Any, direction: Any, *args: Any, **kwargs: Any) -> Any:
         schema = super()._map_serializer_field(field, direction, *args, **kwargs)
         if direction == "request":

@@ -96,6 +96,50 @@ def test_nul_or_a_lone_surrogate_in_preferences_is_a_400_and_nothing_is_stored(c
     assert not UserPreferences.objects.filter(user=user, settings__has_key="theme").exists()
 
 
+@pytest.mark.parametrize("number", ["1e400", "NaN", "-Infinity", "-1e999"])
+def test_numbers_json_cannot_carry_are_a_400_beside_an_escape_that_looks_unstorable(
+    client_for, number
+):
+    # The escaped backslash makes the body look as if it might hold a lone surrogate, which
+    # sends it to the second, standard-library reading: that one must refuse these as well.
+    user = UserFactory()
+    body = r'{"settings": {"note": "\\ud800", "n": NUMBER}}'.replace("NUMBER", number)
+
+    response = client_for(user).patch(
+        "/api/v1/users/me/preferences", body, content_type="application/merge-patch+json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert not UserPreferences.objects.filter(user=user, settings__has_key="n").exists()
+
+
+@pytest.mark.parametrize("number", ["1e20", "-9223372036854775808", "18446744073709551615"])
+def test_numbers_stored_json_could_not_give_back_are_a_400(client_for, number):
+    # PostgreSQL would keep 1e20 as a 21-digit integer, which no later read could render.
+    client = client_for(UserFactory())
+    body = '{"content": "Plays chess", "metadata": {"rating": NUMBER}}'.replace("NUMBER", number)
+
+    response = _post_raw(client, body)
+
+    assert response.status_code == 400
+    assert (response.json()["code"], list(response.json()["errors"])) == (
+        "number_too_large",
+        ["metadata"],
+    )
+    assert not Memory.objects.exists()
+    assert client.get(MEMORIES).status_code == 200
+
+
+def test_large_numbers_that_fit_are_stored_and_read_back(client_for):
+    client = client_for(UserFactory())
+    metadata = {"big": 9223372036854775807, "small": -1.5e18, "tiny": 1e-300}
+    created = client.post(MEMORIES, {"content": "Plays chess", "metadata": metadata}, format="json")
+    assert created.status_code == 201
+
+    assert client.get(f"{MEMORIES}/{created.json()['id']}").json()["metadata"] == metadata
+
+
 def test_an_escaped_backslash_before_u0000_is_ordinary_text(client_for):
     response = _post_raw(client_for(UserFactory()), r'{"content": "a\\u0000 is six characters"}')
 
