@@ -35,6 +35,22 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
+class QueryStringFilter(logging.Filter):
+    """Leaves the query string out of the paths uvicorn logs: a websocket's carries its
+    session token (`/ws/events?token=...`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_without_query(arg) for arg in record.args)
+        return True
+
+
+def _without_query(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("/") and "?" in value:
+        return value.split("?", 1)[0]
+    return value
+
+
 def plain_formatter() -> logging.Formatter:
     """Readable lines, with `-` where a record has no request id."""
     return logging.Formatter(PLAIN_FORMAT, defaults={"request_id": "-"})
@@ -56,7 +72,10 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_context": {"()": RequestContextFilter}},
+        "filters": {
+            "request_context": {"()": RequestContextFilter},
+            "no_query_string": {"()": QueryStringFilter},
+        },
         "formatters": {"console": {"()": formatter}},
         "handlers": {
             "console": {
@@ -66,5 +85,10 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
             }
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            # The websocket server's own lines, in the same format as ours.
+            "uvicorn": {"handlers": ["console"], "level": level, "propagate": False},
+            "uvicorn.error": {"filters": ["no_query_string"]},
+        },
     }

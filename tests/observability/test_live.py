@@ -7,6 +7,8 @@ import sys
 
 import httpx
 import pytest
+import websockets
+import websockets.sync.client
 from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
@@ -112,3 +114,32 @@ def test_the_request_id_reaches_the_workers_log_lines_and_its_metrics_count(
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=str(metrics_dir))
     assert registry.get_sample_value("ingestion_jobs_total", {"status": "succeeded"}) == 1.0
+
+
+def test_the_websocket_servers_lines_are_json_and_never_hold_the_token(tmp_path):
+    log = tmp_path / "ws.log"
+    port = free_port()
+    env = subprocess_env() | {"DJANGO_LOG_FORMAT": "json", "DJANGO_LOG_LEVEL": "INFO",
+                              "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"}  # fmt: skip
+    command = serve.ws_command(sys.executable, "127.0.0.1", port, env)
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=BASE_DIR, env=serve.web_env("ws", env),
+                                   stdout=output, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        wait_for(lambda: _answers(f"http://127.0.0.1:{port}"), timeout=WORKER_START_TIMEOUT)
+        with (
+            pytest.raises(websockets.InvalidStatus),
+            websockets.sync.client.connect(
+                f"ws://127.0.0.1:{port}/ws/events?token=private-socket-token", open_timeout=10
+            ),
+        ):
+            pass
+        connect_lines = lambda: [  # noqa: E731
+            line for line in _worker_lines(log) if "WebSocket /ws/events" in line["message"]
+        ]
+        lines = wait_for(connect_lines)
+    finally:
+        process.terminate()
+        process.wait(20)
+    assert lines[0]["logger"].startswith("uvicorn")
+    assert "private-socket-token" not in log.read_text(errors="replace")
