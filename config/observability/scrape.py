@@ -5,6 +5,7 @@ broker at scrape time."""
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import os
@@ -62,19 +63,13 @@ def _process_samples() -> CollectorRegistry:
     return registry
 
 
-_broker: list[redis.Redis] = []
-
-
+@functools.cache
 def _broker_client() -> redis.Redis:
-    if not _broker:
-        _broker.append(
-            redis.Redis.from_url(
-                settings.CELERY_BROKER_URL,
-                socket_timeout=BROKER_TIMEOUT_SECONDS,
-                socket_connect_timeout=BROKER_TIMEOUT_SECONDS,
-            )
-        )
-    return _broker[0]
+    return redis.Redis.from_url(
+        settings.CELERY_BROKER_URL,
+        socket_timeout=BROKER_TIMEOUT_SECONDS,
+        socket_connect_timeout=BROKER_TIMEOUT_SECONDS,
+    )
 
 
 def _queue_keys(queue: str) -> list[str]:
