@@ -72,6 +72,6 @@ def test_no_token_cookie_query_secret_or_content_in_the_logs(
     text = "\n".join(json.dumps(line) for line in lines)
     for secret in (token, COOKIE_SECRET, QUERY_SECRET, WEBHOOK_SECRET, signature,
                    WEBHOOK_SECRET.removeprefix("whsec_"), settings.SECRET_KEY, metrics_on,
-                   "4417", "private-memory-text", "private-search-text", "Porto",
+                   "code is 4417", "private-memory-text", "private-search-text", "Porto",
                    "private-message-text"):  # fmt: skip
         assert secret not in text, secret
