@@ -140,6 +140,19 @@ def test_large_numbers_that_fit_are_stored_and_read_back(client_for):
     assert client.get(f"{MEMORIES}/{created.json()['id']}").json()["metadata"] == metadata
 
 
+def test_a_huge_number_already_stored_still_reads(client_for):
+    # Written before the API refused them, or by staff through the admin's JSON field.
+    user = UserFactory()
+    client = client_for(user)
+    created = client.post(MEMORIES, {"content": "Plays chess"}, format="json").json()
+    Memory.objects.filter(pk=created["id"]).update(metadata={"rating": 10**20})
+
+    listed = client.get(MEMORIES)
+
+    assert listed.status_code == 200
+    assert listed.json()["results"][0]["metadata"] == {"rating": 10**20}
+
+
 def test_an_escaped_backslash_before_u0000_is_ordinary_text(client_for):
     response = _post_raw(client_for(UserFactory()), r'{"content": "a\\u0000 is six characters"}')
 
