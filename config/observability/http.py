@@ -60,6 +60,7 @@ class ObservabilityMiddleware:
         self.get_response = get_response
         self.measure = bool(settings.METRICS_TOKEN)
         self.access_log = settings.DJANGO_ACCESS_LOG
+        self.observe = self.measure or self.access_log
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
@@ -70,7 +71,8 @@ class ObservabilityMiddleware:
             started = time.perf_counter()
             with connection.execute_wrapper(queries) if self.measure else nullcontext():
                 response = self.get_response(request)
-            self._observe(request, response, time.perf_counter() - started, queries.count)
+            if self.observe:
+                self._observe(request, response, time.perf_counter() - started, queries.count)
             response[REQUEST_ID_HEADER] = request_id
             return response
         finally:
