@@ -18,7 +18,10 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
+from config.api.fields import MAX_JSON_NUMBER, json_has_huge_number
+
 from .models import Memory, MemoryCollection, MemoryEvent
+from .selectors import memory_collection_name_taken
 from .services import MEMORY_FIELDS, memory_delete, memory_reembed, memory_update
 
 COUNT_LIMIT = 10_000
@@ -55,6 +58,32 @@ class MemoryAdminForm(forms.ModelForm):
         if collection is not None and collection.user_id != self.instance.user_id:
             raise forms.ValidationError("That collection belongs to another user.")
         return collection
+
+    def clean_metadata(self) -> Any:
+        metadata = self.cleaned_data.get("metadata")
+        if json_has_huge_number(metadata):
+            raise forms.ValidationError(f"Numbers must be under {MAX_JSON_NUMBER} in magnitude.")
+        return metadata
+
+
+class MemoryCollectionAdminForm(forms.ModelForm):
+    """The name unique per user as the API compares it (`name_key` is not a form field, so
+    Django's own constraint check leaves it out)."""
+
+    class Meta:
+        model = MemoryCollection
+        fields = ("user", "name", "description")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        user, name = cleaned.get("user"), cleaned.get("name")
+        if (
+            user
+            and name
+            and memory_collection_name_taken(user=user, name=name, exclude=self.instance)
+        ):
+            self.add_error("name", "This user already has a collection of this name.")
+        return cleaned
 
 
 @admin.register(Memory)
@@ -138,6 +167,7 @@ class MemoryAdmin(admin.ModelAdmin):
 
 @admin.register(MemoryCollection)
 class MemoryCollectionAdmin(admin.ModelAdmin):
+    form = MemoryCollectionAdminForm
     list_display = ("name", "user", "memory_count", "created_at")
     list_select_related = ("user",)
     search_fields = ("name", "=user__email")

@@ -4,7 +4,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from pgvector.django import HalfVectorField, HnswIndex, VectorField
@@ -47,13 +46,6 @@ class MemoryCollection(models.Model):
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "name_key"}
         super().save(*args, **kwargs)
-
-    def clean(self) -> None:
-        """The unique name check of a form (the admin's): `name_key` is not a form field, so
-        Django's own constraint check leaves it out."""
-        clash = MemoryCollection.objects.filter(user_id=self.user_id, name_key=text_fold(self.name))
-        if self.user_id is not None and clash.exclude(pk=self.pk).exists():
-            raise ValidationError({"name": "This user already has a collection of this name."})
 
 
 class Memory(models.Model):

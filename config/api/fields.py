@@ -43,10 +43,11 @@ def _nested_deeper_than(value: Any, depth: int) -> bool:
     return any(_nested_deeper_than(child, depth - 1) for child in children)
 
 
-def _has_huge_number(value: Any) -> bool:
+def json_has_huge_number(value: Any) -> bool:
+    """Whether a JSON value holds a number of magnitude MAX_JSON_NUMBER or more."""
     if isinstance(value, dict | list):
         children = value.values() if isinstance(value, dict) else value
-        return any(_has_huge_number(child) for child in children)
+        return any(json_has_huge_number(child) for child in children)
     return isinstance(value, int | float) and abs(value) >= MAX_JSON_NUMBER
 
 
@@ -66,7 +67,7 @@ class JSONObjectField(serializers.Field):
             self.fail("not_an_object")
         if _nested_deeper_than(data, MAX_NESTING):
             self.fail("too_deep")
-        if _has_huge_number(data):
+        if json_has_huge_number(data):
             self.fail("number_too_large")
         return data
 

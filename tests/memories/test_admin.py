@@ -99,6 +99,18 @@ def test_staff_edits_and_deletes_leave_history(staff_client, user):
         ("add", "user"), ("update", "staff"), ("delete", "staff")]  # fmt: skip
 
 
+def test_staff_cannot_give_a_memory_a_number_no_read_could_render(staff_client, user):
+    memory = memory_create(user=user, content="Plays chess")
+    url = reverse("admin:memories_memory_change", args=[memory.pk])
+    response = staff_client.post(
+        url, {"tier": "long_term", "importance": "0.5", "metadata": '{"rating": 1e20}'}
+    )
+    assert response.status_code == 200
+    assert "Numbers must be under" in response.content.decode()
+    memory.refresh_from_db()
+    assert memory.metadata == {}
+
+
 def test_staff_cannot_file_a_memory_into_another_users_collection(staff_client, user, other_user):
     memory = memory_create(user=user, content="Has a cat named Miso")
     theirs = memory_collection_create(user=other_user, name="Theirs")
