@@ -11,7 +11,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Model
 
-from config.api.datetimes import iso_datetime
+from core.api.datetimes import iso_datetime
 
 from .models import User, UserPreferences
 

@@ -13,7 +13,7 @@ django_asgi_app = get_asgi_application()
 
 from accounts.origins import parsed_origin_is_trusted  # noqa: E402
 from accounts.websocket import ClerkWebsocketAuthMiddleware  # noqa: E402
-from config.observability.websockets import OpenWebsocketsGauge  # noqa: E402
+from core.observability.websockets import OpenWebsocketsGauge  # noqa: E402
 from memories.routing import websocket_urlpatterns  # noqa: E402
 
 

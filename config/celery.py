@@ -2,7 +2,7 @@ import os
 
 from celery import Celery
 
-from config.observability import tasks as observability_tasks
+from core.observability import tasks as observability_tasks
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 

@@ -98,17 +98,6 @@ def metrics_dir_prepare(env: MutableMapping[str, str] = os.environ) -> Path:
 # --- supervision (also used by `make dev`) ---------------------------------------
 
 
-def process_alive(pid: int) -> bool:
-    """Whether a process with this id exists (ours or another user's)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def die_with_parent() -> None:
     """Linux: get SIGTERM when the parent dies, so killing the supervisor leaves nothing."""
     if sys.platform.startswith("linux"):

@@ -3,8 +3,8 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config.api.errors import not_found
-from config.observability.scrape import metrics_view
+from core.api.errors import not_found
+from core.observability.scrape import metrics_view
 
 api_v1 = [
     path("health", include("health.urls")),
@@ -24,7 +24,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
 ]
 
-handler400 = "config.api.errors.bad_request"
-handler403 = "config.api.errors.permission_denied"
-handler404 = "config.api.errors.not_found"
-handler500 = "config.api.errors.server_error"
+handler400 = "core.api.errors.bad_request"
+handler403 = "core.api.errors.permission_denied"
+handler404 = "core.api.errors.not_found"
+handler500 = "core.api.errors.server_error"

@@ -6,7 +6,7 @@ import datetime
 
 from prometheus_client import Counter, Histogram
 
-from config.observability.metrics import finished_on_commit
+from core.observability.metrics import finished_on_commit
 
 REPLY_BUCKETS = (0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
 

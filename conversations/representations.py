@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.api.datetimes import iso_datetime
+from core.api.datetimes import iso_datetime
 
 from .models import Conversation, Message
 

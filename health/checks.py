@@ -6,10 +6,9 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 import redis
+from celery import current_app as celery_app
 from django.conf import settings
 from django.db import connection
-
-from config.celery import app as celery_app
 
 CHECK_TIMEOUT_SECONDS = 2.5
 

@@ -4,7 +4,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.errors import retry_after_header
+from core.api.errors import retry_after_header
 
 from .checks import run_checks
 

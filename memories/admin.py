@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
-from config.api.fields import MAX_JSON_NUMBER, json_has_huge_number
+from core.api.fields import MAX_JSON_NUMBER, json_has_huge_number
 
 from .models import Memory, MemoryCollection, MemoryEvent
 from .selectors import memory_collection_name_taken

@@ -1,5 +1,5 @@
 """The memories' Prometheus metrics: search latency by plan, ingestion jobs by outcome.
-Recorded in every process (web and worker); see config/observability/metrics.py."""
+Recorded in every process (web and worker); see core/observability/metrics.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime
 from django.db import transaction
 from prometheus_client import Counter, Histogram
 
-from config.observability.metrics import finished_on_commit
+from core.observability.metrics import finished_on_commit
 
 SEARCH_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 JOB_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0)

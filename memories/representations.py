@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.api.datetimes import iso_datetime
+from core.api.datetimes import iso_datetime
 
 from .models import IngestionJob, Memory, MemoryCollection, MemoryEvent
 

@@ -15,7 +15,7 @@ import pytest
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 from config.embedded import Stack, ensure_stack, stop_postgres, stop_redis
-from config.serve import process_alive
+from core.processes import process_alive
 
 PREFIX = "companion-test-"
 OWNER_FILE = "owner.pid"

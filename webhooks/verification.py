@@ -10,7 +10,7 @@ from rest_framework.exceptions import APIException
 from standardwebhooks.webhooks import EmptyWebhookSecretError
 from svix.webhooks import Webhook, WebhookVerificationError
 
-from config.api.parsers import check_storable
+from core.api.parsers import check_storable
 
 MAX_SVIX_ID_LENGTH = 100
 SIGNATURE_HEADERS = ("id", "timestamp", "signature")

@@ -1,7 +1,7 @@
 """JSON parsers for preference patches, with a tighter cap than the rest of the API."""
 
 from accounts.services import PREFERENCES_MAX_BYTES
-from config.api.parsers import BoundedJSONParser
+from core.api.parsers import BoundedJSONParser
 
 
 class PreferencesJSONParser(BoundedJSONParser):

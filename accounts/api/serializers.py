@@ -5,8 +5,8 @@ from rest_framework import serializers
 
 from accounts.models import User, UserPreferences
 from accounts.selectors import user_created_at_ms
-from config.api.fields import JSONObjectField
-from config.api.serializers import RejectUnknownFieldsMixin
+from core.api.fields import JSONObjectField
+from core.api.serializers import RejectUnknownFieldsMixin
 
 
 @extend_schema_field(

@@ -5,9 +5,9 @@ from rest_framework.views import APIView
 
 from accounts.selectors import user_render
 from accounts.services import PreferencesTooLarge, user_preferences_update
-from config.api.caching import NoStoreMixin
-from config.api.errors import DomainErrorsMixin
-from config.api.parsers import PayloadTooLarge
+from core.api.caching import NoStoreMixin
+from core.api.errors import DomainErrorsMixin
+from core.api.parsers import PayloadTooLarge
 
 from .parsers import MergePatchParser, PreferencesJSONParser
 from .serializers import (

@@ -7,7 +7,7 @@ import environ
 from celery.schedules import crontab
 from kombu import Queue
 
-from config.observability.logs import logging_config
+from core.observability.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -60,21 +60,21 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 # Sessions, Django's user and messages serve the admin: API requests skip them
-# (config/middleware.py). CSRF stays for every path (it costs little where views are exempt).
+# (core/middleware.py). CSRF stays for every path (it costs little where views are exempt).
 API_PATH_PREFIX = "/api/"
 MIDDLEWARE = [
     # First: the request id and the HTTP metrics cover everything after it.
-    "config.observability.http.ObservabilityMiddleware",
+    "core.observability.http.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "config.middleware.BrowserSessionMiddleware",
+    "core.middleware.BrowserSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "config.middleware.BrowserAuthenticationMiddleware",
-    "config.middleware.BrowserMessageMiddleware",
+    "core.middleware.BrowserAuthenticationMiddleware",
+    "core.middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "config.api.middleware.ChunkedBodyMiddleware",
+    "core.api.middleware.ChunkedBodyMiddleware",
     # Last, as django-axes asks: turns a locked-out admin login into its lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -170,23 +170,23 @@ CORS_ALLOW_CREDENTIALS = True
 
 # --- REST framework and OpenAPI -------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["config.api.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.BoundedJSONParser"],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api.negotiation.JSONFirstNegotiation",
+    "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.BoundedJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.negotiation.JSONFirstNegotiation",
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ClerkAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "config.api.schema.ApiAutoSchema",
-    "EXCEPTION_HANDLER": "config.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_CLASSES": [
-        "config.api.throttles.AnonThrottle",
-        "config.api.throttles.UserThrottle",
+        "core.api.throttles.AnonThrottle",
+        "core.api.throttles.UserThrottle",
     ],
     # Proxies in front of us that append to X-Forwarded-For (0: the peer's address is the
     # client's, and a client cannot pick its own throttle bucket with a forged header).
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
-# --- Throttles (config.api.throttles): "<count>/<s|min|hour|day>"; empty switches a scope off.
+# --- Throttles (core.api.throttles): "<count>/<s|min|hour|day>"; empty switches a scope off.
 API_THROTTLE_ANON = env.str("API_THROTTLE_ANON", default="120/min")
 API_THROTTLE_USER = env.str("API_THROTTLE_USER", default="600/min")
 API_THROTTLE_WEBHOOKS = env.str("API_THROTTLE_WEBHOOKS", default="3000/min")

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.observability.logs import logging_config
+from core.observability.logs import logging_config
 
 from .base import *  # noqa: F403
 from .base import CLERK_JWKS_URL, CLERK_JWT_KEY, DJANGO_LOG_LEVEL, env

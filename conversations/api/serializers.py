@@ -6,8 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from config.api.fields import StrictCharField
-from config.api.serializers import RejectUnknownFieldsMixin
+from core.api.fields import StrictCharField
+from core.api.serializers import RejectUnknownFieldsMixin
 
 from ..models import (
     MAX_CLIENT_MESSAGE_ID_LENGTH,

@@ -10,8 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.errors import Conflict, DomainErrors, DomainErrorsMixin
-from config.api.views import OwnedViewSet, StrictCursorPagination, validated
+from core.api.errors import Conflict, DomainErrors, DomainErrorsMixin
+from core.api.views import OwnedViewSet, StrictCursorPagination, validated
 
 from ..models import Conversation, Message
 from ..selectors import conversation_get, conversation_list, message_get, message_list

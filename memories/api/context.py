@@ -10,8 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.errors import DomainErrorsMixin
-from config.api.serializers import RejectUnknownFieldsMixin
+from core.api.errors import DomainErrorsMixin
+from core.api.serializers import RejectUnknownFieldsMixin
 from memories.representations import memory_render
 from memories.services import MemoryContext, memory_context
 

@@ -2,7 +2,7 @@
 
 from rest_framework import exceptions, status
 
-from config.api.errors import Conflict, DomainErrors
+from core.api.errors import Conflict, DomainErrors
 from memories.embeddings import EmbeddingError, EmbeddingUnavailable
 from memories.services import MemoryCollectionNameTaken, MemoryDuplicate, MemoryInvalid
 

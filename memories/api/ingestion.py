@@ -8,8 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.fields import StrictCharField
-from config.api.serializers import RejectUnknownFieldsMixin
+from core.api.fields import StrictCharField
+from core.api.serializers import RejectUnknownFieldsMixin
 from memories.models import IngestionJob
 from memories.representations import ingestion_job_render
 from memories.selectors import ingestion_job_get

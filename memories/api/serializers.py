@@ -5,9 +5,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from config.api.fields import JSONObjectField, StrictCharField, StrictFloatField
-from config.api.serializers import RejectUnknownFieldsMixin
-from config.api.views import MAX_PAGE_SIZE
+from core.api.fields import JSONObjectField, StrictCharField, StrictFloatField
+from core.api.serializers import RejectUnknownFieldsMixin
+from core.api.views import MAX_PAGE_SIZE
 from memories.models import MAX_CONTENT_LENGTH, Memory, MemoryCollection, MemoryEvent
 from memories.representations import memory_collection_render, memory_event_render, memory_render
 from memories.selectors import SEARCH_MODES, SearchResult

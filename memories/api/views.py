@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import UserOutputSerializer
 from accounts.services import user_export_sections
-from config.api.caching import NoStoreMixin
-from config.api.schema import ErrorSerializer
-from config.api.views import OwnedViewSet, StrictCursorPagination, validated
+from core.api.caching import NoStoreMixin
+from core.api.schema import ErrorSerializer
+from core.api.views import OwnedViewSet, StrictCursorPagination, validated
 from memories.models import Memory, MemoryCollection
 from memories.selectors import (
     memory_collection_get,

@@ -3,7 +3,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from config.api.parsers import API_MAX_BODY_BYTES
+from core.api.parsers import API_MAX_BODY_BYTES
 from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

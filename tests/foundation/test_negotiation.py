@@ -6,8 +6,8 @@ from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from config.api.negotiation import JSONFirstNegotiation
-from config.api.renderers import JSONRenderer
+from core.api.negotiation import JSONFirstNegotiation
+from core.api.renderers import JSONRenderer
 
 RENDERERS = [JSONRenderer(), BrowsableAPIRenderer()]
 

@@ -7,7 +7,7 @@ import pytest
 import redis.connection
 from rest_framework.test import APIClient, APIRequestFactory
 
-from config.api.throttles import UserThrottle
+from core.api.throttles import UserThrottle
 from tests.support.factories import UserFactory
 from tests.support.webhooks import WEBHOOK_SECRET, clerk_event, clerk_user, deliver
 from webhooks.models import WebhookEvent

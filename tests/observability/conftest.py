@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from prometheus_client import REGISTRY
 
-from config.observability.logs import RequestContextFilter, json_formatter
+from core.observability.logs import RequestContextFilter, json_formatter
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import redis
 from django.conf import settings as django_settings
 from django.test import Client
 
-from config.observability import scrape as scrape_module
 from conversations.pipelines.runner import reply_generate
 from conversations.services import conversation_create, message_send
+from core.observability import scrape as scrape_module
 from memories.pipelines.runner import ingestion_job_process
 from tests.support.processes import BASE_DIR
 from tests.support.webhooks import WEBHOOK_SECRET, clerk_event, clerk_user, deliver, new_svix_id
@@ -149,7 +149,7 @@ def test_a_method_other_than_get_is_a_json_405(api_client, metrics_on):
 
 def _socket_holder(folder, *, stay: bool) -> subprocess.Popen:
     """A process that opens a websocket in the gauge's eyes, then exits or stays."""
-    code = "from config.observability.metrics import websockets_open; websockets_open.inc()\n"
+    code = "from core.observability.metrics import websockets_open; websockets_open.inc()\n"
     code += "import sys; print('open', flush=True); sys.stdin.read()" if stay else ""
     return subprocess.Popen(
         [sys.executable, "-c", code], cwd=BASE_DIR, stdin=subprocess.PIPE,

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from config.observability.context import bind, current_request_id, unbind
-from config.observability.logs import RequestContextFilter, plain_formatter
+from core.observability.context import bind, current_request_id, unbind
+from core.observability.logs import RequestContextFilter, plain_formatter
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from config.api.fields import StrictCharField
+from core.api.fields import StrictCharField
 from webhooks.models import WebhookEvent
 
 MAX_BIGINT = 2**63 - 1

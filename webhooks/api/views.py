@@ -6,8 +6,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.parsers import PayloadTooLarge
-from config.api.throttles import WebhookThrottle
+from core.api.parsers import PayloadTooLarge
+from core.api.throttles import WebhookThrottle
 from webhooks.services import webhook_event_process
 from webhooks.verification import DeliveryRejected, delivery_verify, webhook_signer
 

@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from config.observability.progress import progress
+from core.observability.progress import progress
 from memories.pipelines.runner import memory_consolidate
 from memories.selectors import consolidation_user_ids
 

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from config.observability.progress import progress
+from core.observability.progress import progress
 from memories.embeddings import embedding_model_name
 from memories.selectors import memory_reembed_batches
 from memories.services import memory_reembed

@@ -4,7 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from config.observability.progress import progress
+from core.observability.progress import progress
 from webhooks.api.serializers import ClerkUserSerializer
 from webhooks.clerk_api import MAX_PAGE_SIZE, ClerkAPIError, clerk_users_iter
 from webhooks.services import ClerkUserOutcome, clerk_user_apply

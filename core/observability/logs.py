@@ -66,8 +66,8 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
     """Django's LOGGING for `log_format` (`json` or `plain`)."""
     if log_format not in ("json", "plain"):
         raise ValueError(f"DJANGO_LOG_FORMAT must be json or plain, not {log_format!r}")
-    formatter = "config.observability.logs.json_formatter" if log_format == "json" else (
-        "config.observability.logs.plain_formatter"
+    formatter = "core.observability.logs.json_formatter" if log_format == "json" else (
+        "core.observability.logs.plain_formatter"
     )  # fmt: skip
     return {
         "version": 1,

@@ -21,8 +21,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
-from config.api.errors import json_error, not_found
-from config.serve import process_alive
+from core.api.errors import json_error, not_found
+from core.processes import process_alive
 
 logger = logging.getLogger(__name__)
 
