@@ -18,7 +18,7 @@ from core.breaker import CircuitBreaker
 logger = logging.getLogger(__name__)
 
 # A publish is one round trip to Redis: past this the layer is taken as stalled.
-SEND_TIMEOUT_SECONDS = 0.5
+SEND_TIMEOUT_SECONDS = 0.3
 breaker = CircuitBreaker(name="The live events' channel layer")
 
 _loop: asyncio.AbstractEventLoop | None = None
