@@ -155,8 +155,11 @@ def _environment(stack: Stack, seeded: Seeded, workers: int) -> dict[str, str]:
         "CLERK_WEBHOOK_SECRET": SECRET,
         "WEB_CONCURRENCY": str(workers),
         "WS_CONCURRENCY": str(workers),
-        # Limits a load generator passes in seconds (the throttles still run, as in production).
-        **dict.fromkeys(THROTTLES, "100000000/min"),
+        # The rebuild's embedder for both sides (the same query vectors, the same statements);
+        # a setup may override it (`ours+EMBEDDING_PROVIDER=local` for the default search).
+        "EMBEDDING_PROVIDER": "hashing",
+        # Throttles off, as the rebuild has none (empty switches a scope off).
+        **dict.fromkeys(THROTTLES, ""),
     }
 
 

@@ -1,18 +1,24 @@
 """Serving cost side by side: this project as `make dev` and Docker serve it, against the FastAPI
 rebuild of the service it replaced (../shared/anchors/fastapi_seed), on the same database.
 
-    .venv/bin/python -m bench.serving [--rounds 4] [--seconds 2] [--concurrency 8] [--workers 2]
-        [--setups ours,asgi,ours+DATABASE_POOL=false]
-        [--endpoints live,me,search_small,search_large,webhook] [--anchor-python PATH] [--profile 8]
+    .venv/bin/python -m bench.serving [--rounds 5] [--seconds 2] [--concurrency 8] [--workers 1,2]
+        [--setups ours,ours+EMBEDDING_PROVIDER=local,asgi,ours+DATABASE_POOL=false]
+        [--endpoints live,me,search_small,search_large,search_hybrid,webhook]
+        [--anchor-python PATH] [--profile 8]
 
 Starts a throwaway stack, seeds users with preferences and memories (`--large-users` users of
 `--large` memories, searched through HNSW, and `--small-users` of 150-400, searched exactly),
-then every server at once, each with `--workers` processes and the production settings:
+then, for each process count in `--workers`, every server at once with that many processes, the
+production settings, throttles off (the rebuild has none) and the rebuild's embedder
+(`EMBEDDING_PROVIDER=hashing`, unless a setup overrides it):
 `ours` (config/serve.py's HTTP command: granian WSGI), `asgi` (uvicorn on config.asgi, as served
 before) and the rebuild, when the anchors folder and a Python with its requirements exist
 (`python3 -m venv /tmp/anchor-venv && /tmp/anchor-venv/bin/pip install -r
 ../shared/anchors/fastapi_seed/requirements.txt`); without them it is skipped. The rebuild's
-search runs the project's own statements (`?plan=project`).
+search runs the project's own statements (`?plan=project`), ours `mode: vector`: the same SQL.
+`search_hybrid` is our default search (hybrid mode) on our setups only, reported against our own
+vector search of the large users: the price of the better ranking (with the local model on
+`ours+EMBEDDING_PROVIDER=local`).
 Each endpoint is measured on each server in alternating slices (order rotating every round),
 with `--concurrency` keep-alive clients; printed: req/s, p50, p95, CPU per request (the server's
 processes + PostgreSQL's, from /proc) and the ratios to the rebuild. Then the small users'
@@ -44,12 +50,13 @@ from bench import _profile  # noqa: E402
 from bench import _serving_setup as setup  # noqa: E402
 from bench._load import Slice, run_slice, summary, tree_cpu  # noqa: E402
 
-ENDPOINTS = ("live", "me", "search_small", "search_large", "webhook")
+ENDPOINTS = ("live", "me", "search_small", "search_large", "search_hybrid", "webhook")
 LABELS = {
     "live": "GET /api/v1/health/live",
     "me": "GET /api/v1/users/me",
     "search_small": "POST /api/v1/memories/search (small users, exact scan)",
     "search_large": "POST /api/v1/memories/search (large users, HNSW)",
+    "search_hybrid": "POST /api/v1/memories/search (large users, our default hybrid mode)",
     "webhook": "POST /api/v1/webhooks/clerk",
 }
 SELECTOR_SLICE = 30  # searches per alternating slice of the latency comparison
@@ -64,8 +71,11 @@ def _raw(method: str, path: str, port: int, headers: dict[str, str], body: bytes
     )
 
 
-def request_maker(endpoint: str, server: setup.Server, seeded: setup.Seeded) -> Callable[[], bytes]:
-    """A function returning the next raw request for `endpoint` on `server`."""
+def request_maker(
+    endpoint: str, server: setup.Server, seeded: setup.Seeded
+) -> Callable[[], bytes] | None:
+    """A function returning the next raw request for `endpoint` on `server` (None: not served
+    there, the rebuild's hybrid search)."""
     if endpoint == "live":
         data = _raw("GET", "/api/v1/health/live", server.port, {})
         return lambda: data
@@ -74,11 +84,14 @@ def request_maker(endpoint: str, server: setup.Server, seeded: setup.Seeded) -> 
         return lambda: data
     if endpoint == "webhook":
         return lambda: _raw("POST", "/api/v1/webhooks/clerk", server.port, *setup.delivery())
+    if endpoint == "search_hybrid" and server.is_anchor:
+        return None
     path = "/api/v1/memories/search" + ("?plan=project" if server.is_anchor else "")
     users = seeded.small if endpoint == "search_small" else seeded.large
+    mode = {} if endpoint == "search_hybrid" else {"mode": "vector"}
     requests = [
         _raw("POST", path, server.port, {**seeded.auth(user), "Content-Type": "application/json"},
-             json.dumps({"query": text}).encode())
+             json.dumps({"query": text, **mode}).encode())
         for pairs in zip(*(seeded.queries[user.clerk_id] for user in users), strict=False)
         for user, text in zip(users, pairs, strict=True)
     ]  # fmt: skip
@@ -97,8 +110,11 @@ async def measure(servers: list[setup.Server], seeded, stack, args) -> dict[tupl
         for endpoint in args.endpoints:
             turn = servers[round_index % len(servers) :] + servers[: round_index % len(servers)]
             for server in turn:
+                make = request_maker(endpoint, server, seeded)
+                if make is None:
+                    continue
                 result = await run_slice(
-                    server.port, request_maker(endpoint, server, seeded),
+                    server.port, make,
                     seconds=args.seconds if round_index else 1.0, concurrency=args.concurrency,
                     cpu=_cpu_meter(server, stack),
                 )  # fmt: skip
@@ -115,20 +131,38 @@ def _ratios(row: dict[str, float], anchor: dict[str, float]) -> str:
     return f"{row['rps'] / anchor['rps']:.2f}x | {row['cpu'] / anchor['cpu']:.2f}x"
 
 
-def report(results: dict[tuple, list[Slice]], servers: list[setup.Server], args) -> None:
-    """Ratios to the rebuild, or without it to the first setup (`--setups off,on`)."""
+def report(results: dict[tuple, list[Slice]], servers: list[setup.Server], args) -> list[str]:
+    """Ratios to the rebuild, or without it to the first setup (`--setups off,on`); returns the
+    summary rows (one per setup and endpoint) for the table of every process count."""
     baseline = setup.ANCHOR if any(s.is_anchor for s in servers) else servers[0].name
     against = "rebuild" if baseline == setup.ANCHOR else "first"
+    summary_rows = []
     for endpoint in args.endpoints:
-        print(f"\n## {LABELS[endpoint]}\n")
+        print(f"\n## {LABELS[endpoint]}, {args.workers} process(es) a side\n")
         print(f"| server | req/s | p50 ms | p95 ms | CPU ms/req | req/s vs {against} "
               f"| CPU vs {against} |")  # fmt: skip
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-        rows = {s.name: summary(results[(s.name, endpoint)]) for s in servers}
+        rows = {s.name: summary(results[(s.name, endpoint)])
+                for s in servers if results[(s.name, endpoint)]}  # fmt: skip
+        reference = _reference(endpoint, rows, results, baseline)
         for name, row in rows.items():
             errors = f" ({row['errors']} errors)" if row["errors"] else ""
-            print(f"| {name}{errors} | {row['rps']:.0f} | {row['p50']:.1f} | {row['p95']:.1f} | "
-                  f"{row['cpu']:.2f} | {_ratios(row, rows[baseline])} |")  # fmt: skip
+            line = (f"{row['rps']:.0f} | {row['p50']:.1f} | {row['p95']:.1f} | {row['cpu']:.2f} | "
+                    f"{_ratios(row, reference)}")  # fmt: skip
+            print(f"| {name}{errors} | {line} |")
+            summary_rows.append(f"| {args.workers} | {endpoint} | {name}{errors} | {line} |")
+    return summary_rows
+
+
+def _reference(endpoint, rows, results, baseline) -> dict[str, float]:
+    """What a row is compared with: the baseline's same endpoint; for our hybrid search, our own
+    vector search of the same users (the rebuild has no hybrid mode)."""
+    if endpoint == "search_hybrid":
+        own = next(name for name in rows if name != setup.ANCHOR)
+        return (
+            summary(results[(own, "search_large")]) if results[(own, "search_large")] else rows[own]
+        )
+    return rows.get(baseline) or next(iter(rows.values()))
 
 
 def _p95(samples: list[float]) -> float:
@@ -169,7 +203,10 @@ async def profile_ours(server: setup.Server, seeded, stack, args, out_dir: Path)
 
     worker = (_children(server.pid) or [server.pid])[0]
     for endpoint in args.endpoints:
-        load = run_slice(server.port, request_maker(endpoint, server, seeded),
+        make = request_maker(endpoint, server, seeded)
+        if make is None:
+            continue
+        load = run_slice(server.port, make,
                          seconds=args.profile - 1, concurrency=args.concurrency,
                          cpu=_cpu_meter(server, stack))  # fmt: skip
         out = out_dir / f"py-spy-{endpoint}.txt"
@@ -179,10 +216,10 @@ async def profile_ours(server: setup.Server, seeded, stack, args, out_dir: Path)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=2.0, help="per slice")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2, help="processes per server")
+    parser.add_argument("--workers", default="1,2", help="processes per server, each in turn")
     parser.add_argument("--setups", default="ours",
                         help="ours, asgi; +VAR=value overrides; the rebuild is added")  # fmt: skip
     parser.add_argument("--endpoints", default=",".join(ENDPOINTS))
@@ -199,24 +236,43 @@ def main() -> None:
     args.endpoints = [e for e in args.endpoints.split(",") if e]
     logging.getLogger("httpx").setLevel(logging.WARNING)
     data_dir = Path(tempfile.mkdtemp(prefix="companion-serving-"))
-    stack, servers = None, []
+    stack = None
     try:
         stack = setup.start_stack(data_dir)
         seeded = setup.seed(args)
-        servers = setup.start_servers(args, stack, seeded, data_dir)
-        setup.check_alike(servers, seeded)
-        if args.rounds:
-            report(asyncio.run(measure(servers, seeded, stack, args)), servers, args)
-        if args.selector_queries:
-            compare_with_selector(servers[0], seeded, args)
-        if args.profile:
-            asyncio.run(profile_ours(servers[0], seeded, stack, args, data_dir))
+        table = []
+        for workers in [int(n) for n in args.workers.split(",")]:
+            table += _one_process_count(argparse.Namespace(**{**vars(args), "workers": workers}),
+                                        stack, seeded, data_dir)  # fmt: skip
+        print("\n## All process counts (ratios: to the rebuild; search_hybrid: to our own vector "
+              "search)\n\n| processes | endpoint | server | req/s | p50 ms | p95 ms | CPU ms/req "
+              "| req/s ratio | CPU ratio |\n| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: "
+              "| ---: |")  # fmt: skip
+        print("\n".join(table))
     finally:
-        for server in servers:
-            server.stop()
         if stack is not None:
             stack.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _one_process_count(args, stack, seeded, data_dir: Path) -> list[str]:
+    """Every server with `args.workers` processes: measured, compared, optionally profiled."""
+    run_dir = Path(tempfile.mkdtemp(prefix=f"workers-{args.workers}-", dir=data_dir))
+    servers: list[setup.Server] = []
+    rows: list[str] = []
+    try:
+        servers = setup.start_servers(args, stack, seeded, run_dir)
+        setup.check_alike(servers, seeded)
+        if args.rounds:
+            rows = report(asyncio.run(measure(servers, seeded, stack, args)), servers, args)
+        if args.selector_queries:
+            compare_with_selector(servers[0], seeded, args)
+        if args.profile:
+            asyncio.run(profile_ours(servers[0], seeded, stack, args, run_dir))
+    finally:
+        for server in servers:
+            server.stop()
+    return rows
 
 
 if __name__ == "__main__":

@@ -13,9 +13,13 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from core.breaker import CircuitBreaker
+
 logger = logging.getLogger(__name__)
 
-SEND_TIMEOUT_SECONDS = 2.0
+# A publish is one round trip to Redis: past this the layer is taken as stalled.
+SEND_TIMEOUT_SECONDS = 0.3
+breaker = CircuitBreaker(name="The live events' channel layer")
 
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_pid = 0
@@ -38,23 +42,38 @@ def _publisher_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
+def _send_once(layer: Any, user_id: int, message: dict[str, Any]) -> None:
+    future = asyncio.run_coroutine_threadsafe(
+        layer.group_send(user_group(user_id), message), _publisher_loop()
+    )
+    try:
+        future.result(SEND_TIMEOUT_SECONDS)
+    finally:
+        future.cancel()
+
+
 def _group_send(user_id: int, message: dict[str, Any]) -> None:
+    """Best effort: an outage must not fail a write, nor hold its answer (clients reconcile
+    over REST), so a layer that failed is skipped while the breaker is open."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not breaker.allow():
         return
     # A second try only for a dropped connection (a Redis restart leaves the old one dead);
     # a Redis that hangs costs one timeout, not two.
     for attempt in range(2):
-        send = layer.group_send(user_group(user_id), message)
-        future = asyncio.run_coroutine_threadsafe(send, _publisher_loop())
         try:
-            future.result(SEND_TIMEOUT_SECONDS)
-            return
-        except Exception as exc:  # live events are best effort: an outage must not fail a write
-            future.cancel()
-            if attempt or not isinstance(exc, ConnectionError | RedisConnectionError):
-                logger.warning("could not publish %s to user %s", message.get("type"), user_id)
-                return
+            _send_once(layer, user_id, message)
+        except (ConnectionError, RedisConnectionError) as exc:
+            if attempt:
+                breaker.failed(exc)
+            continue
+        except TimeoutError as exc:
+            breaker.failed(exc)
+        except Exception:
+            logger.exception("could not publish %s to user %s", message.get("type"), user_id)
+        else:
+            breaker.succeeded()
+        return
 
 
 def close_user_sockets(user_id: int) -> None:

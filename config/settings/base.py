@@ -190,6 +190,8 @@ REST_FRAMEWORK = {
 API_THROTTLE_ANON = env.str("API_THROTTLE_ANON", default="120/min")
 API_THROTTLE_USER = env.str("API_THROTTLE_USER", default="600/min")
 API_THROTTLE_WEBHOOKS = env.str("API_THROTTLE_WEBHOOKS", default="3000/min")
+# Seconds the throttles and the live events stop calling a Redis that failed (core.breaker).
+CIRCUIT_BREAKER_SECONDS = env.float("CIRCUIT_BREAKER_SECONDS", default=5.0)
 # Seconds a 503 asks the client to wait before trying again.
 API_RETRY_AFTER_SECONDS = env.int("API_RETRY_AFTER_SECONDS", default=30)
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from .parsers import PayloadTooLarge
+from .throttles import AnonThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,24 @@ def retry_after_header() -> dict[str, str]:
     return {"Retry-After": str(settings.API_RETRY_AFTER_SECONDS)}
 
 
+def _refused_sign_in_throttled(exc: Exception, context: dict) -> Exception:
+    """A 401 counts against the caller's address (API_THROTTLE_ANON) like any anonymous request:
+    authentication fails before DRF's throttles run, so a flood of bad tokens would otherwise
+    never be limited. Past the limit the answer is the 429 instead."""
+    request, view = context.get("request"), context.get("view")
+    if request is None or not isinstance(exc, AUTHENTICATION_ERRORS):
+        return exc
+    throttle = AnonThrottle()
+    if throttle.allow_request(request, view):
+        return exc
+    return exceptions.Throttled(throttle.wait())
+
+
+AUTHENTICATION_ERRORS = (exceptions.AuthenticationFailed, exceptions.NotAuthenticated)
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response:
+    exc = _refused_sign_in_throttled(exc, context)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, RequestDataTooBig):  # past DATA_UPLOAD_MAX_MEMORY_SIZE, read by DRF

@@ -5,11 +5,11 @@ round trips, and a race between them). These count in fixed windows instead: one
 INCR + EXPIRE, atomic in Redis. A window may let through up to twice the rate across its edge,
 which is the accepted price of the single round trip. Limits come from `API_THROTTLE_<SCOPE>`
 settings; an empty one switches that scope off. If Redis cannot be reached, requests are let
-through (and logged): throttling must never turn a cache outage into an API outage.
+through: throttling must never turn a cache outage into an API outage, nor into a wait on every
+request, so a failure opens a circuit breaker and the checks stop for a few seconds (core.breaker).
 """
 
 import functools
-import logging
 import time
 from typing import Any
 
@@ -19,7 +19,11 @@ from django.core.cache import cache
 from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
-logger = logging.getLogger(__name__)
+from core.breaker import CircuitBreaker
+
+# A throttle check is one round trip on a local network: past this, Redis is taken as stalled.
+SOCKET_TIMEOUT_SECONDS = 0.25
+breaker = CircuitBreaker(name="The throttles' Redis")
 
 
 @functools.cache
@@ -27,7 +31,9 @@ def _redis() -> redis.Redis:
     """The default cache's Redis through redis-py's own client (thread-safe, and it reconnects
     after a fork): Django's cache keeps its client private, and has no pipelines."""
     location = settings.CACHES["default"]
-    return redis.Redis.from_url(location["LOCATION"], **location.get("OPTIONS", {}))
+    options = {**location.get("OPTIONS", {}), "socket_timeout": SOCKET_TIMEOUT_SECONDS}
+    options["socket_connect_timeout"] = SOCKET_TIMEOUT_SECONDS
+    return redis.Redis.from_url(location["LOCATION"], **options)
 
 
 class FixedWindowThrottle(SimpleRateThrottle):
@@ -54,6 +60,9 @@ class FixedWindowThrottle(SimpleRateThrottle):
         return False
 
     def _count(self, key: str) -> int | None:
+        """The window's count so far, this request included; None when Redis is out of reach."""
+        if not breaker.allow():
+            return None
         cache_key = cache.make_and_validate_key(key)
         try:
             pipe = _redis().pipeline(transaction=False)
@@ -61,8 +70,9 @@ class FixedWindowThrottle(SimpleRateThrottle):
             pipe.expire(cache_key, self.duration + 1)
             count, _ = pipe.execute()
         except RedisError as exc:
-            logger.warning("Throttle check skipped, the cache is unreachable: %s", exc)
+            breaker.failed(exc)
             return None
+        breaker.succeeded()
         return count
 
     def wait(self) -> float | None:

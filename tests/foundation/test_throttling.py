@@ -153,3 +153,26 @@ def test_the_admin_login_locks_after_repeated_failures(settings, client):
     )
     assert elsewhere.status_code == 302
     assert client.session["_auth_user_id"] == str(boss.pk)
+
+
+def test_a_flood_of_bad_tokens_from_one_address_is_throttled(settings, client_for):
+    settings.API_THROTTLE_ANON = "5/day"
+    settings.API_THROTTLE_USER = "100/day"
+    here = next(_addresses)
+    flood = APIClient(HTTP_AUTHORIZATION="Bearer not-a-token", REMOTE_ADDR=here)
+
+    answers = [flood.get("/api/v1/users/me").status_code for _ in range(8)]
+
+    assert answers == [401] * 5 + [429] * 3
+    _assert_throttled(flood.get("/api/v1/users/me"))
+    signed_in = client_for(UserFactory())  # a valid user at that address keeps their own limit
+    assert signed_in.get("/api/v1/users/me", REMOTE_ADDR=here).status_code == 200
+
+
+def test_requests_without_any_token_count_against_the_address_too(settings):
+    settings.API_THROTTLE_ANON = "2/day"
+    client, here = APIClient(), next(_addresses)
+
+    answers = [client.get("/api/v1/memories", REMOTE_ADDR=here).status_code for _ in range(3)]
+
+    assert answers == [401, 401, 429]

@@ -3,6 +3,8 @@ client, the real Redis channel layer."""
 
 import asyncio
 import json
+import select
+import socket
 import subprocess
 import sys
 import time
@@ -98,3 +100,28 @@ async def test_the_http_server_does_not_take_websockets(live_servers, make_token
     with pytest.raises((websockets.InvalidStatus, websockets.InvalidMessage)):
         async with websockets.connect(url + make_token(sub=user.clerk_user_id), origin=SPA):
             pass
+
+
+def _send_until_answered(conn: socket.socket, chunks: int, chunk: bytes) -> bytes:
+    """Send `chunks` body chunks, stopping as soon as the server answers; its first bytes."""
+    for _ in range(chunks):
+        if select.select([conn], [], [], 0.05)[0]:
+            break
+        try:
+            conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except OSError:  # the server stopped reading and closed: its answer is waiting
+            break
+    return conn.recv(4096)
+
+
+def test_the_http_server_answers_an_oversized_chunked_webhook_413_before_its_end(live_servers):
+    """The body is never finished: an answer at all proves the server stopped reading early."""
+    port = int(live_servers.http_url.rsplit(":", 1)[1])
+    head = (b"POST /api/v1/webhooks/clerk HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")  # fmt: skip
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+        conn.sendall(head)
+        # up to 4 MB, past the 1 MB limit, and never the terminating chunk
+        answer = _send_until_answered(conn, 64, b"x" * 65536)
+
+    assert answer.startswith(b"HTTP/1.1 413")

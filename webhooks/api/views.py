@@ -40,6 +40,7 @@ class ClerkWebhookView(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
     throttle_classes = (WebhookThrottle,)
+    max_body_bytes = MAX_BODY_BYTES  # a chunked body stops being read past it
 
     @extend_schema(
         operation_id="webhooks_clerk",
