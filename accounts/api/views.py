@@ -1,3 +1,4 @@
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -47,7 +48,14 @@ class MyExportView(NoStoreMixin, APIView):
     """Everything stored about the caller, as one JSON document: the profile here, the rest from
     the apps that answer `user_exporting`."""
 
-    @extend_schema(responses=OpenApiResponse(description="The caller's data as one document."))
+    @extend_schema(
+        responses=OpenApiResponse(
+            response=OpenApiTypes.OBJECT,
+            description="The caller's data as one document: `profile`, then a key per section "
+            "an app adds (collections, memories, deleted_memories_history, ingestion_jobs, "
+            "conversations).",
+        )
+    )
     def get(self, request: Request) -> Response:
         profile = UserOutputSerializer(request.user).data
         return Response({"profile": profile, **user_export_sections(user=request.user)})
