@@ -8,6 +8,8 @@ never does), so such a token is refused there even if the key itself leaked into
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
 import time
 from pathlib import Path
@@ -21,20 +23,26 @@ DEV_SESSION_CATEGORY = "cl_B7d4PD111AAA"  # Clerk's session-token category
 
 
 def dev_key_ensure(*, path: Path) -> rsa.RSAPrivateKey:
-    """The key pair at `path`, made (readable by its owner only) when there is none yet."""
-    if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        assert isinstance(key, rsa.RSAPrivateKey)
-        return key
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    path.touch(mode=0o600)
-    path.write_bytes(pem)
+    """The key pair at `path`, made (readable by its owner only) when there is none yet.
+
+    Processes starting together may race to make it: each writes its own to a file of its own
+    and links it into place, which only the first one does; all then read that one."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        draft.touch(mode=0o600)
+        draft.write_bytes(pem)
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+        draft.unlink()
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
     return key
 
 
