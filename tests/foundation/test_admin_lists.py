@@ -2,14 +2,13 @@
 capped count reads "10,000+"."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conversations.services import conversation_create
 from core import admin as core_admin
 from memories.services import memory_create
 from tests.support.factories import UserFactory
+from tests.support.queries import get_counting_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -32,18 +31,11 @@ def _users_with_data(count):
     return users
 
 
-def _queries(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return response, len(queries)
-
-
 def test_users_list_counts_memories_and_conversations_without_a_query_per_row(staff_client):
     _users_with_data(2)
-    _, few = _queries(staff_client, USERS_URL)
+    _, few = get_counting_queries(staff_client, USERS_URL)
     users = _users_with_data(8)
-    response, many = _queries(staff_client, USERS_URL)
+    response, many = get_counting_queries(staff_client, USERS_URL)
     assert many == few
     rows = {u.pk: u for u in response.context["cl"].result_list}
     busiest = users[-1]

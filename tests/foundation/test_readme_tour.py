@@ -11,12 +11,12 @@ import subprocess
 import pytest
 
 from config import serve
-from tests.realtime.conftest import _answers
 from tests.support.processes import (
     BASE_DIR,
     WORKER_START_TIMEOUT,
     CeleryWorker,
     free_port,
+    server_answers,
     subprocess_env,
     wait_for,
 )
@@ -57,7 +57,7 @@ def dev_servers(local_env):
     port = serve.ports(local_env)
     urls = {HTTP: f"http://127.0.0.1:{port['http']}", WS: f"ws://127.0.0.1:{port['ws']}"}
     try:
-        wait_for(lambda: _answers(urls[HTTP]) and _answers(f"http://127.0.0.1:{port['ws']}"),
+        wait_for(lambda: server_answers(urls[HTTP]) and server_answers(f"http://127.0.0.1:{port['ws']}"),
                  timeout=WORKER_START_TIMEOUT)  # fmt: skip
         yield urls
     finally:
