@@ -1,8 +1,12 @@
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UsernameField
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
 from .models import DeletedClerkUser, User, UserPreferences
@@ -13,6 +17,33 @@ class OptionalUsernameField(UsernameField):
 
     def to_python(self, value: str | None) -> str | None:
         return None if value in self.empty_values else super().to_python(value)
+
+
+# label -> the model whose rows, owned through a `user` foreign key, the users list counts. The
+# apps that own such rows register them (`user_admin_count`), so accounts imports none of them.
+_USER_COUNTS: dict[str, type[Model]] = {}
+
+
+def user_admin_count(*, label: str, model: type[Model]) -> None:
+    """Show on the users list how many rows of `model` each user owns."""
+    _USER_COUNTS[label] = model
+
+
+def _owned_count(model: type[Model]) -> Coalesce:
+    rows = model._default_manager.filter(user=OuterRef("pk")).order_by().values("user")
+    total = rows.annotate(total=Count("pk")).values("total")
+    return Coalesce(Subquery(total, output_field=IntegerField()), 0)
+
+
+def _count_column(label: str) -> Callable[[Any], int]:
+    key = f"{label}_total"
+
+    @admin.display(description=label, ordering=key)
+    def column(user: Any) -> int:
+        return getattr(user, key)
+
+    column.__name__ = key  # the column's CSS class
+    return column
 
 
 class UserAdminChangeForm(UserChangeForm):
@@ -62,6 +93,13 @@ class UserAdmin(DjangoUserAdmin):
                               "clerk_updated_at")}),
     )  # fmt: skip
     inlines = (UserPreferencesInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        counts = {f"{label}_total": _owned_count(model) for label, model in _USER_COUNTS.items()}
+        return super().get_queryset(request).annotate(**counts)
+
+    def get_list_display(self, request: HttpRequest) -> tuple:
+        return (*self.list_display, *(_count_column(label) for label in _USER_COUNTS))
 
     def get_inlines(self, request: HttpRequest, obj: User | None) -> tuple:
         # A new user gets its preferences from the post_save signal; an add-page inline would

@@ -26,6 +26,8 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from jwt.utils import base64url_decode
 
+from .devkeys import DEV_KEY_ID
+
 logger = logging.getLogger(__name__)
 
 ALGORITHM = "RS256"
@@ -157,9 +159,15 @@ class SessionTokenVerifier:
     """Checks a Clerk session token against a key source and the instance's settings."""
 
     def __init__(
-        self, *, keys: KeySource, issuer: str = "", authorized_parties: list[str] | None = None
+        self,
+        *,
+        keys: KeySource,
+        issuer: str = "",
+        authorized_parties: list[str] | None = None,
+        accept_dev_tokens: bool = False,
     ) -> None:
         self._keys = keys
+        self._accept_dev_tokens = accept_dev_tokens
         self._issuer = issuer or None
         self._authorized_parties = frozenset(authorized_parties or ())
         self._jwt = jwt.PyJWT(
@@ -168,6 +176,8 @@ class SessionTokenVerifier:
 
     def verify(self, token: str) -> dict[str, Any]:
         header = self._header(token)
+        if header.get("kid") == DEV_KEY_ID and not self._accept_dev_tokens:
+            raise InvalidSessionToken("Development tokens are not accepted here.")
         key = self._keys.key_for(header.get("kid"))
         try:
             claims = self._jwt.decode(
@@ -253,6 +263,7 @@ def get_verifier() -> SessionTokenVerifier:
                     keys=_key_source_from_settings(),
                     issuer=settings.CLERK_ISSUER,
                     authorized_parties=settings.CLERK_AUTHORIZED_PARTIES,
+                    accept_dev_tokens=bool(settings.CLERK_DEV_KEY_FILE),
                 )
     return _verifier
 

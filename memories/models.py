@@ -91,6 +91,7 @@ class Memory(models.Model):
         # The table keeps 10% of each page free (fillfactor, migration 0005), so that counting a
         # use of a memory is a HOT update that touches no index.
         ordering = ["-created_at", "-id"]
+        verbose_name_plural = "memories"
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "content_hash"], name="memories_memory_user_content_hash_unique"

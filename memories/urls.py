@@ -3,7 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from .api.context import MemoryContextView
 from .api.ingestion import IngestionJobView, IngestView
-from .api.views import MemoryCollectionViewSet, MemoryViewSet, MyExportView
+from .api.views import MemoryCollectionViewSet, MemoryViewSet
 
 app_name = "memories-api"
 
@@ -16,6 +16,5 @@ urlpatterns: list = [
     path("memories/ingest", IngestView.as_view(), name="memory-ingest"),
     path("memories/context", MemoryContextView.as_view(), name="memory-context"),
     path("ingestion-jobs/<str:job_id>", IngestionJobView.as_view(), name="ingestion-job-detail"),
-    path("users/me/export", MyExportView.as_view(), name="me-export"),
     path("", include(router.urls)),
 ]

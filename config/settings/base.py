@@ -332,6 +332,8 @@ CLERK_ISSUER = env.str("CLERK_ISSUER", default="")
 CLERK_AUTHORIZED_PARTIES = env.list("CLERK_AUTHORIZED_PARTIES", default=[])
 CLERK_API_URL = env.str("CLERK_API_URL", default="https://api.clerk.com")
 CLERK_WEBHOOK_SECRET = env.str("CLERK_WEBHOOK_SECRET", default="")
+# Only local settings set it: the key `manage.py dev_token` signs with (accounts.devkeys).
+CLERK_DEV_KEY_FILE: Path | None = None
 
 # --- Models (embeddings and the pipelines' LLM) ---------------------------------
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")

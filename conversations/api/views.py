@@ -112,12 +112,13 @@ class ConversationAPIView(DomainErrorsMixin, APIView):
 class MessageListView(ConversationAPIView):
     """A conversation's messages, oldest first; send one and the companion replies."""
 
-    pagination = MessageCursorPagination
+    # Read by drf-spectacular too, which then documents the answer as the page it is.
+    pagination_class = MessageCursorPagination
 
     @extend_schema(responses=MessageOutputSerializer(many=True))
     def get(self, request: Request, conversation_id: str) -> Response:
         conversation = _own_conversation(request, conversation_id)
-        paginator = self.pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(message_list(conversation=conversation), request, self)
         return paginator.get_paginated_response(MessageOutputSerializer(page, many=True).data)
 

@@ -2,16 +2,12 @@
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.api.serializers import UserOutputSerializer
-from accounts.services import user_export_sections
-from core.api.caching import NoStoreMixin
 from core.api.schema import ErrorSerializer
 from core.api.views import OwnedViewSet, StrictCursorPagination, validated
 from memories.models import Memory, MemoryCollection
@@ -21,7 +17,6 @@ from memories.selectors import (
     memory_get,
     memory_history,
     memory_list,
-    user_export,
 )
 from memories.services import (
     memory_collection_create,
@@ -161,13 +156,3 @@ class MemoryCollectionViewSet(OwnedViewSet):
 
     def perform_destroy(self, instance: MemoryCollection) -> None:
         memory_collection_delete(collection=instance)
-
-
-class MyExportView(NoStoreMixin, APIView):
-    """Everything stored about the caller, as one JSON document."""
-
-    @extend_schema(responses=OpenApiResponse(description="The caller's data as one document."))
-    def get(self, request: Request) -> Response:
-        profile = UserOutputSerializer(request.user).data
-        sections = user_export_sections(user=request.user)
-        return Response({"profile": profile, **user_export(user=request.user), **sections})

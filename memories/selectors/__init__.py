@@ -12,7 +12,7 @@ from .consolidation import (
     memory_due_to_expire,
     memory_near_duplicates,
 )
-from .export import user_export
+from .export import memories_export
 from .ingestion import ingestion_job_get
 from .memories import (
     memory_core,
@@ -36,6 +36,7 @@ __all__ = [
     "SearchResult",
     "consolidation_user_ids",
     "ingestion_job_get",
+    "memories_export",
     "memory_collection_get",
     "memory_collection_list",
     "memory_collection_name_taken",
@@ -51,5 +52,4 @@ __all__ = [
     "memory_near_duplicates",
     "memory_ranking",
     "memory_reembed_batches",
-    "user_export",
 ]

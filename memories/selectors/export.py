@@ -1,4 +1,4 @@
-"""Everything stored about a user, as one document."""
+"""The memories' part of a user's export (added through accounts' `user_exporting`)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from .collections import memory_collection_list
 EXPORT_CHUNK_SIZE = 2000
 
 
-def user_export(*, user: User) -> dict[str, Any]:
+def memories_export(*, user: User) -> dict[str, Any]:
     """Collections, memories each with its history (and the history of deleted ones), and the
     ingestion jobs with the messages they were given."""
     history: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)

@@ -20,6 +20,7 @@ from .ingestion import (
     ingestion_job_create,
     ingestion_job_enqueue,
     ingestion_job_fail,
+    ingestion_job_retry,
     ingestion_job_start,
     ingestion_jobs_requeue_stale,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "ingestion_job_create",
     "ingestion_job_enqueue",
     "ingestion_job_fail",
+    "ingestion_job_retry",
     "ingestion_job_start",
     "ingestion_jobs_requeue_stale",
     "memory_collection_create",

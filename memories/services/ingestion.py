@@ -237,3 +237,20 @@ def ingestion_jobs_requeue_stale(*, now: datetime.datetime | None = None) -> int
         give_up=lambda pk, error: ingestion_job_fail(job_id=pk, error=error),
         now=now,
     )
+
+
+def ingestion_job_retry(*, job_id: uuid.UUID | str) -> bool:
+    """Run a failed job again from the start, with a fresh budget of attempts (staff asked for
+    it); False when the job is not failed."""
+    with transaction.atomic():
+        job = IngestionJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != IngestionJob.Status.FAILED:
+            return False
+        job.status, job.error, job.attempts = IngestionJob.Status.QUEUED, "", 0
+        job.started_at = job.finished_at = job.enqueued_at = None
+        job.save(update_fields=["status", "error", "attempts", "started_at", "finished_at",
+                                "enqueued_at", "updated_at"])  # fmt: skip
+        _job_publish(job)
+        metrics.ingestion_job_queued()
+        transaction.on_commit(lambda: ingestion_job_enqueue(job_id=job.id))
+    return True

@@ -1,12 +1,11 @@
 """Staff read conversations with their messages; the list costs the same queries for any size."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conversations.services import conversation_create, message_send
 from tests.support.factories import UserFactory
+from tests.support.queries import get_counting_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -26,18 +25,11 @@ def _conversations(count, start=0):
     return conversation
 
 
-def _queries(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return response, len(queries)
-
-
 def test_the_list_queries_do_not_grow_with_rows(staff_client):
     _conversations(2)
-    _, few = _queries(staff_client, LIST_URL)
+    _, few = get_counting_queries(staff_client, LIST_URL)
     _conversations(8, start=2)
-    response, many = _queries(staff_client, LIST_URL)
+    response, many = get_counting_queries(staff_client, LIST_URL)
     assert many == few
     assert b"chat 9" in response.content
 
@@ -45,7 +37,7 @@ def test_the_list_queries_do_not_grow_with_rows(staff_client):
 def test_a_conversation_shows_its_messages_read_only(staff_client):
     conversation = _conversations(1)
     url = reverse("admin:conversations_conversation_change", args=[conversation.pk])
-    response, _ = _queries(staff_client, url)
+    response, _ = get_counting_queries(staff_client, url)
     assert b"hello 0" in response.content
     assert b'name="_save"' not in response.content
     assert staff_client.post(url, {"title": "changed"}).status_code == 403

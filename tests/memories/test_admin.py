@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from memories import admin as memories_admin
+from core import admin as core_admin
 from memories.embeddings import embed_text, embedding_model_name
 from memories.models import Memory, MemoryCollection, MemoryEvent
 from memories.services import memory_collection_create, memory_create
@@ -48,14 +48,14 @@ def test_memory_list_queries_do_not_grow_with_rows_and_never_count_the_table(sta
 
 
 def test_large_table_count_is_an_estimate_and_filtered_counts_are_bounded(monkeypatch, user):
-    monkeypatch.setattr(memories_admin, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(core_admin, "COUNT_LIMIT", 3)
     for i in range(5):
         memory_create(user=user, content=f"fact {i}", tier="core" if i < 4 else "long_term")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE memories_memory")
-    everything = memories_admin.LargeTablePaginator(Memory.objects.all(), 100)
+    everything = core_admin.LargeTablePaginator(Memory.objects.all(), 100)
     assert everything.count == 5  # pg_class.reltuples after ANALYZE
-    core = memories_admin.LargeTablePaginator(Memory.objects.filter(tier="core"), 100)
+    core = core_admin.LargeTablePaginator(Memory.objects.filter(tier="core"), 100)
     assert core.count == 3
 
 

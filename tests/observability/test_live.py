@@ -20,6 +20,7 @@ from tests.support.processes import (
     WORKER_START_TIMEOUT,
     CeleryWorker,
     free_port,
+    server_answers,
     subprocess_env,
     wait_for,
 )
@@ -27,13 +28,6 @@ from tests.support.processes import (
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 TOKEN = "live-metrics-token"
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}{serve.LIVENESS_PATH}", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def _not_found_count(text: str) -> float:
@@ -59,7 +53,7 @@ def test_two_web_processes_add_up_in_one_scrape(tmp_path):
     http_env = serve.web_env("http", env)
     processes = [subprocess.Popen(command, cwd=BASE_DIR, env=http_env) for command in commands]
     try:
-        wait_for(lambda: all(map(_answers, urls)), timeout=WORKER_START_TIMEOUT)
+        wait_for(lambda: all(map(server_answers, urls)), timeout=WORKER_START_TIMEOUT)
         for url, times in zip(urls, (3, 4), strict=True):
             for _ in range(times):
                 assert httpx.get(f"{url}/api/v1/no-such-endpoint").status_code == 404
@@ -126,7 +120,7 @@ def test_the_websocket_servers_lines_are_json_and_never_hold_the_token(tmp_path)
         process = subprocess.Popen(command, cwd=BASE_DIR, env=serve.web_env("ws", env),
                                    stdout=output, stderr=subprocess.STDOUT)  # fmt: skip
     try:
-        wait_for(lambda: _answers(f"http://127.0.0.1:{port}"), timeout=WORKER_START_TIMEOUT)
+        wait_for(lambda: server_answers(f"http://127.0.0.1:{port}"), timeout=WORKER_START_TIMEOUT)
         with (
             pytest.raises(websockets.InvalidStatus),
             websockets.sync.client.connect(

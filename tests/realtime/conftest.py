@@ -2,7 +2,6 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
 import pytest
 
 from config import serve
@@ -12,6 +11,7 @@ from tests.support.processes import (
     SPA,
     WORKER_START_TIMEOUT,
     free_port,
+    server_answers,
     subprocess_env,
     wait_for,
 )
@@ -24,13 +24,6 @@ class LiveServers:
     http_url: str
     ws_url: str
     env: dict[str, str]
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}{serve.LIVENESS_PATH}", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 @pytest.fixture
@@ -55,7 +48,10 @@ def live_servers(transactional_db: None, clerk_keys: SigningKey) -> Iterator[Liv
     )
     try:
         wait_for(
-            lambda: _answers(servers.http_url) and _answers(f"http://127.0.0.1:{port['ws']}"),
+            lambda: (
+                server_answers(servers.http_url)
+                and server_answers(f"http://127.0.0.1:{port['ws']}")
+            ),
             timeout=WORKER_START_TIMEOUT,  # the servers import the whole project first
         )
         yield servers

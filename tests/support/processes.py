@@ -9,8 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 from django.db import connection
 
+from config import serve
 from config.embedded import start_redis, stop_redis
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -97,3 +99,11 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def server_answers(url: str) -> bool:
+    """The server at `url` answers its liveness probe."""
+    try:
+        return httpx.get(f"{url}{serve.LIVENESS_PATH}", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False

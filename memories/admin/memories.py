@@ -1,8 +1,8 @@
 """Staff views of memories and collections, fast on large tables.
 
-The memory list joins its foreign keys in the one query, never counts the whole table (an
-estimate from the planner's statistics, or a count that stops at COUNT_LIMIT when filtered), and
-searches either by the owner's email (a term with an @) or by content.
+The memory list joins its foreign keys in the one query, never counts the whole table (see
+`core.admin.LargeTablePaginator`), and searches either by the owner's email (a term with an @) or
+by content.
 """
 
 from typing import Any
@@ -10,42 +10,19 @@ from typing import Any
 import numpy as np
 from django import forms
 from django.contrib import admin, messages
-from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
+from core.admin import LargeTablePaginator
 from core.api.fields import MAX_JSON_NUMBER, json_has_huge_number
+from memories.models import Memory, MemoryCollection, MemoryEvent
+from memories.selectors import memory_collection_name_taken
+from memories.services import MEMORY_FIELDS, memory_delete, memory_reembed, memory_update
 
-from .models import Memory, MemoryCollection, MemoryEvent
-from .selectors import memory_collection_name_taken
-from .services import MEMORY_FIELDS, memory_delete, memory_reembed, memory_update
-
-COUNT_LIMIT = 10_000
 REEMBED_LIMIT = 1000
 HISTORY_LIMIT = 50
-
-
-class LargeTablePaginator(Paginator):
-    """Never a COUNT(*) over the whole table: the planner's estimate, or a bounded count."""
-
-    @cached_property
-    def count(self) -> int:
-        queryset = self.object_list
-        if not queryset.query.where:
-            estimate = _estimated_rows(queryset.model._meta.db_table)
-            if estimate >= COUNT_LIMIT:
-                return estimate
-        return queryset.order_by()[:COUNT_LIMIT].count()
-
-
-def _estimated_rows(table: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
-        return int(cursor.fetchone()[0])
 
 
 class MemoryAdminForm(forms.ModelForm):
