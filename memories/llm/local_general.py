@@ -58,8 +58,8 @@ def general_candidate(said: str, message_index: int) -> Candidate | None:
     if not content:
         return None
     return Candidate(
-        content=re.sub(r"\bcannot\b", "can't", content), tier="long_term", importance=0.5, slot="other", value="", detail="",
-        negated=False, message_index=message_index,
+        content=re.sub(r"\bcannot\b", "can't", content), tier="long_term", importance=0.5,
+        slot="other", value="", detail="", negated=False, message_index=message_index,
     )  # fmt: skip
 
 
@@ -112,11 +112,9 @@ def _present(rest: list[str]) -> str | None:
 
 def _not_lasting(verb: str) -> bool:
     verb = verb.lower()
-    return (
-        verb in vocab.NOT_LASTING_VERBS
-        or bool(_PAST_WORD.match(verb))
-        and verb not in (vocab.BASE_FORMS_IN_ED)
-    )
+    if verb in vocab.NOT_LASTING_VERBS:
+        return True
+    return bool(_PAST_WORD.match(verb)) and verb not in vocab.BASE_FORMS_IN_ED
 
 
 def _being(rest: list[str]) -> str | None:

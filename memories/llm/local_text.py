@@ -130,7 +130,7 @@ def clauses(text: str) -> Iterator[Clause]:
         parts = _joined_subjects(_CLAUSE_BREAK.split(_REPORTED.sub("", sentence)))
         if asked:  # only the last part is asked: "The name's Olu, what's yours?"
             parts = parts[:-1] + _COMMA.split(parts[-1])[:-1]
-        for part in (piece for part in parts for piece in _two_times(part)):
+        for part in (piece for whole in parts for piece in _two_times(whole)):
             clause = _tidy(part)
             if clause and not _QUESTION.match(clause):
                 yield Clause(clause, _as_said(part))
