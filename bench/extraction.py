@@ -9,8 +9,8 @@ message over `--rounds` passes, then every missed label and every false memory (
 
 - extraction_corpus.jsonl, the main one, and extraction_holdout.jsonl, written after the rules
   and never tuned on, label slot facts: precision and recall per slot (the slot `other` row is
-  the general path, which no slot label can match) and overall (tests/memories/
-  extraction_scoring.py);
+  the general path, which no slot label can match), overall, and overall for slot facts only
+  (without the general path's memories; tests/memories/extraction_scoring.py);
 - extraction_blind.jsonl, written blind (only the memory format shown), labels memories by
   keywords and whose they are: precision and recall overall, by whose fact, by the slot of what
   was extracted (`other`: the general path), old facts kept current (counted as false) and
@@ -42,6 +42,10 @@ CORPORA = (CORPUS, CORPUS.with_name("extraction_holdout.jsonl"), BLIND_CORPUS)
 
 def extract(messages: list[dict[str, str]]) -> list[Fact]:
     return facts_of(LocalProvider().extract(messages=messages))  # type: ignore[arg-type]
+
+
+def extract_slot_facts(messages: list[dict[str, str]]) -> list[Fact]:
+    return [fact for fact in extract(messages) if fact.slot != "other"]
 
 
 def extract_memories(messages: list[dict[str, str]]) -> list[Extracted]:
@@ -81,7 +85,9 @@ def run_slots(path: Path, quiet: bool) -> list[list[dict[str, str]]]:
     print(
         f"corpus {path.name}: {len(corpus)} utterances, {labels} labelled facts, {empty} with none"
     )
+    slot_facts = score_slots(extract_slot_facts, corpus).overall
     print_table("slot", [*sorted(result.slots.items()), ("overall", result.overall)])
+    print_table("slot facts", [("overall", slot_facts)])
     if not quiet:
         print_errors("missed", [(str(f), f"[{u.role}] {u.text}") for u, f in result.misses])
         print_errors(
