@@ -31,6 +31,11 @@ _DURATION = re.compile(
     r"all\s+my\s+life|my\s+whole\s+life|ever\s+since)\b",
     _FLAGS,
 )
+_LEADING_TIME = re.compile(
+    r"^(?P<when>(?:every|each|most|on|at)\s+(?:\w+\s+)?\w+|for\s+(?:\w+\s+)?years|"
+    r"since\s+\S+)\s*,?\s+(?P<rest>(?:i|my)\b.+)$",
+    _FLAGS,
+)
 _PAST_WORD = re.compile(rf"^(?:\w{{2,}}ed|{vocab.PAST})$", _FLAGS)
 # What follows is another thought: "I'm Italian, so pasta is serious business".
 _AFTERTHOUGHT = re.compile(
@@ -43,7 +48,7 @@ def general_candidate(said: str, message_index: int) -> Candidate | None:
     """The clause as a memory of the general path, or None when it is not a durable fact."""
     if _UNSURE.search(said) or _NOW_ONLY.search(said):
         return None
-    said = re.sub(r"\bjust\s+", "", _expanded(said), flags=_FLAGS)
+    said = _subject_first(re.sub(r"\bjust\s+", "", _expanded(said), flags=_FLAGS))
     subject = _SUBJECT.match(said)
     rest = _AFTERTHOUGHT.split(subject["rest"], maxsplit=1)[0].split() if subject else []
     if not rest or rest[-1].lower() in vocab.POINTERS:
@@ -61,6 +66,12 @@ def general_candidate(said: str, message_index: int) -> Candidate | None:
         content=re.sub(r"\bcannot\b", "can't", content), tier="long_term", importance=0.5,
         slot="other", value="", detail="", negated=False, message_index=message_index,
     )  # fmt: skip
+
+
+def _subject_first(said: str) -> str:
+    """ "On weekends I play golf" -> "I play golf on weekends"."""
+    lead = _LEADING_TIME.match(said)
+    return f"{lead['rest']} {lead['when'].lower()}" if lead else said
 
 
 def past_as_retraction(clause: str) -> str | None:

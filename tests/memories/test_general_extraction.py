@@ -32,6 +32,8 @@ def _said(text: str) -> list[tuple[str, str, bool]]:
         ("I have a Tesla", "User has a Tesla"),
         ("I've lived here for ten years", "User has lived here for ten years"),
         ("I drive my kids to school", "User drives their kids to school"),
+        ("On weekends I play golf", "User plays golf on weekends"),
+        ("Every summer my parents rent a cabin", "User's parents rent a cabin every summer"),
     ],
 )  # fmt: skip
 def test_a_durable_statement_no_slot_knows_is_kept_in_the_third_person(text, content):
