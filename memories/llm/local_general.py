@@ -69,9 +69,14 @@ def general_candidate(said: str, message_index: int) -> Candidate | None:
 
 
 def _subject_first(said: str) -> str:
-    """ "On weekends I play golf" -> "I play golf on weekends"."""
+    """ "On weekends I play golf" -> "I play golf on weekends"; "Been vegan for years" and
+    "Can't eat gluten" are the user's, said without the "I" chat leaves out."""
     lead = _LEADING_TIME.match(said)
-    return f"{lead['rest']} {lead['when'].lower()}" if lead else said
+    said = f"{lead['rest']} {lead['when'].lower()}" if lead else said
+    first = said.split(maxsplit=1)[0].lower() if said.split() else ""
+    if first == "been":
+        return "I have " + said[:1].lower() + said[1:]
+    return "I " + said[:1].lower() + said[1:] if first in vocab.SUBJECTLESS_STARTS else said
 
 
 def past_as_retraction(clause: str) -> str | None:

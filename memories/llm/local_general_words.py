@@ -70,6 +70,8 @@ LASTING_PAST = (
     "graduated", "studied", "majored",
 )  # fmt: skip
 THEIR_LASTING_PAST = ("was born", "grew up", "passed away", "died", "retired", "was raised")
+# How a chat statement starts when it leaves out the "I": "Can't eat gluten", "Never drink".
+SUBJECTLESS_STARTS = word_set("cannot can't don't never usually always work play speak")
 ABILITIES = ("cannot ", "can ", "can not ")
 FREQUENCY = word_set(
     "never usually often sometimes rarely seldom normally mostly mainly always regularly "

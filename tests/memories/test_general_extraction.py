@@ -33,6 +33,8 @@ def _said(text: str) -> list[tuple[str, str, bool]]:
         ("I've lived here for ten years", "User has lived here for ten years"),
         ("I drive my kids to school", "User drives their kids to school"),
         ("On weekends I play golf", "User plays golf on weekends"),
+        ("Been learning the piano for years", "User has been learning the piano for years"),
+        ("can't eat shellfish, sadly", "User can't eat shellfish"),
         ("Every summer my parents rent a cabin", "User's parents rent a cabin every summer"),
     ],
 )  # fmt: skip
