@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .local_general import general_candidate, past_as_retraction
 from .local_patterns import Rule
 from .local_rules import LOCAL_RULES, MENTIONS, SLOTS
-from .local_text import clauses
+from .local_text import Clause, clauses
 from .local_values import read
 from .schema import (
     SINGLE_VALUED_SLOTS,
@@ -21,20 +22,40 @@ from .schema import (
 )
 
 
-def _candidates_in(clause: str, message_index: int) -> list[Candidate]:
-    """What a clause mentions in passing ("my wife Ana"), then what the first rule reads."""
+def _candidates_in(clause: Clause, message_index: int) -> list[Candidate]:
+    """What a clause mentions in passing ("my wife Ana"), then what the first rule reads; else
+    the old fact of "I used to ..." retracted where a rule knows its slot; else the general
+    path's memory."""
     found = [
         _candidate(rule, fact, message_index)
         for rule in MENTIONS
-        for match in rule.pattern.finditer(clause)
+        for match in rule.pattern.finditer(clause.text)
         for fact in read(rule, match)
     ]
+    read_by_rules, refused = _read_by_rules(clause.text, message_index)
+    if read_by_rules:
+        return found + read_by_rules
+    past = past_as_retraction(clause.text)
+    if past is not None:
+        return found + [c for c in _read_by_rules(past, message_index)[0] if c.negated]
+    general = None if refused else general_candidate(clause.said, message_index)
+    return found + ([general] if general else [])
+
+
+_JOKED_ABOUT = frozenset({"allergies", "home_location"})
+
+
+def _read_by_rules(clause: str, message_index: int) -> tuple[list[Candidate], bool]:
+    """The first rule's reading, and whether an allergy or a home rule refused what it matched
+    ("allergic to Mondays", "I live in hope"): a joke, which the general path does not take."""
+    refused = False
     for rule in LOCAL_RULES:
         match = rule.pattern.match(clause)
         facts = read(rule, match) if match else []
         if facts:
-            return found + [_candidate(rule, fact, message_index) for fact in facts]
-    return found
+            return [_candidate(rule, fact, message_index) for fact in facts], False
+        refused = refused or bool(match and rule.slot in _JOKED_ABOUT and not rule.negated)
+    return [], refused
 
 
 def _candidate(rule: Rule, fact: tuple[str, str, str], message_index: int) -> Candidate:

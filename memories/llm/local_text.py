@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from .local_words import PARTNERS
 
@@ -71,6 +72,11 @@ _INTENSIFIERS = re.compile(
     r"so|very|definitely|newly|happily|proudly|honestly|lol|haha+|lmao|omg)\b",
     re.IGNORECASE,
 )
+_LIGHT_INTENSIFIERS = re.compile(
+    r"\b(?:really|actually|literally|totally|basically|seriously|genuinely|truly|definitely|"
+    r"kinda|super|honestly|lol|haha+|lmao|omg)\b",
+    re.IGNORECASE,
+)
 _REPEATED_WORD = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)
 _CONTRACTIONS = (
     (re.compile(r"\bim\b", re.IGNORECASE), "i'm"),
@@ -95,6 +101,10 @@ _QUESTION = re.compile(
     r"what's|whats|where|who|why|how|when|which|isn't|aren't|any)\b(?!')",
     re.IGNORECASE,
 )
+_MOVED_FROM = re.compile(
+    r"^(?P<who>.*?)\b(?P<verb>moved|relocated)\s+from\s+(?P<old>.+?)\s+(?:to|over\s+to)\s+(?P<new>.+)$",
+    re.IGNORECASE,
+)
 _COMMA = re.compile(r"\s*,\s+")
 # "Chris and I", "me and my husband", "my wife Ana and I": one subject, the household.
 _LONE_SUBJECT = re.compile(
@@ -104,8 +114,15 @@ _LONE_SUBJECT = re.compile(
 _EDGES = " \t\"'`.,!?:-~*"
 
 
-def clauses(text: str) -> Iterator[str]:
-    """The clauses of a message that may state a fact about its author, tidied."""
+class Clause(NamedTuple):
+    """A clause tidied for the slot rules, and as it was said (time phrases and all)."""
+
+    text: str
+    said: str
+
+
+def clauses(text: str) -> Iterator[Clause]:
+    """The clauses of a message that may state a fact about its author."""
     for sentence, asked in _sentences(text):
         sentence = _LEADING_FILLER.sub("", sentence)
         if _HYPOTHETICAL.match(sentence):
@@ -113,10 +130,19 @@ def clauses(text: str) -> Iterator[str]:
         parts = _joined_subjects(_CLAUSE_BREAK.split(_REPORTED.sub("", sentence)))
         if asked:  # only the last part is asked: "The name's Olu, what's yours?"
             parts = parts[:-1] + _COMMA.split(parts[-1])[:-1]
-        for part in parts:
+        for part in (piece for whole in parts for piece in _two_times(whole)):
             clause = _tidy(part)
             if clause and not _QUESTION.match(clause):
-                yield clause
+                yield Clause(clause, _as_said(part))
+
+
+def _two_times(part: str) -> list[str]:
+    """ "We moved from Leeds to Bristol": the place left, then the place lived in."""
+    move = _MOVED_FROM.match(part)
+    if move is None:
+        return [part]
+    who, verb = move["who"], move["verb"]
+    return [f"{who}moved away from {move['old']}", f"{who}{verb} to {move['new']}"]
 
 
 def _joined_subjects(parts: list[str]) -> list[str]:
@@ -138,6 +164,15 @@ def _sentences(text: str) -> Iterator[tuple[str, bool]]:
         sentence = sentence.strip()
         if sentence.strip(_EDGES):
             yield sentence.rstrip(".! "), sentence.endswith("?")
+
+
+def _as_said(part: str) -> str:
+    """The clause with its time phrases, for the general path: only fillers and emphasis go."""
+    part = _LIGHT_INTENSIFIERS.sub(" ", _LEADING_FILLER.sub("", part.strip(_EDGES)))
+    for pattern, replacement in _CONTRACTIONS:
+        part = pattern.sub(replacement, part)
+    part = " ".join(_REPEATED_WORD.sub(r"\1", part).split()).replace(" ,", ",").strip(_EDGES)
+    return _TRAILING_FILLER.sub("", _LEADING_FILLER.sub("", part)).strip(_EDGES)
 
 
 def _tidy(clause: str) -> str:

@@ -1,10 +1,13 @@
-"""The local provider on the labelled chat corpus: few invented facts, most stated facts found."""
+"""The local provider on the labelled chat corpus: few invented facts, most stated facts found.
+
+The corpus labels slot facts; the general path's memories (slot `other`) are no slot fact and
+are measured on the blind corpus (test_general_extraction.py)."""
 
 from memories.llm import LocalProvider
 from tests.memories.extraction_scoring import Fact, facts_of, load_corpus, score_corpus
 
 PRECISION_TARGET = 0.98
-RECALL_TARGET = 0.90
+RECALL_TARGET = 0.97
 SLOT_RECALL_TARGET = 0.80
 ISSUE_SENTENCES = (
     "Big news: I moved to Porto last month.",
@@ -16,7 +19,8 @@ ISSUE_SENTENCES = (
 
 
 def _extract(messages: list[dict[str, str]]) -> list[Fact]:
-    return facts_of(LocalProvider().extract(messages=messages))  # type: ignore[arg-type]
+    candidates = LocalProvider().extract(messages=messages)  # type: ignore[arg-type]
+    return facts_of(c for c in candidates if c.slot != "other")
 
 
 def test_the_corpus_is_large_and_holds_the_sentences_that_failed():

@@ -116,7 +116,6 @@ def test_local_ignores_what_is_not_a_first_person_fact():
         _contents(
             "What's the weather like?",
             "You live in the cloud, right?",
-            "My wife is pregnant",  # not a name
             "I think so",
             "",
         )
@@ -157,11 +156,9 @@ def test_local_sees_through_greetings_household_we_time_phrases_and_synonyms(tex
     [
         "Do I live in Paris?",
         "If I moved to Rome I'd learn Italian",
-        "My friend lives in Oslo",
         "She told me she's allergic to cats",
         'My coworker said "I live in Paris" and I laughed',
         "I'm Tired",
-        "I'm Polish",
         "We're vegan",
         "we work at Acme together",
         "I want to sleep lol",
