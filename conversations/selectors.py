@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import uuid
 from typing import Any
 
@@ -76,23 +75,6 @@ def reply_history(*, reply: Message, max_characters: int) -> list[dict[str, str]
             break
         turns.append({"role": role, "content": content})
     return turns[::-1]
-
-
-def replies_due(
-    *,
-    unsent_before: datetime.datetime,
-    sent_before: datetime.datetime,
-    silent_since: datetime.datetime,
-) -> QuerySet[Message]:
-    """Replies a worker never got or lost: pending and never sent (or sent long ago), or
-    streaming with no sign of life."""
-    pending = Q(status=Message.Status.PENDING)
-    return Message.objects.filter(
-        (pending & Q(enqueued_at__isnull=True, updated_at__lt=unsent_before))
-        | (pending & Q(enqueued_at__lt=sent_before))
-        | Q(status=Message.Status.STREAMING, heartbeat_at__lt=silent_since),
-        role=Message.Role.ASSISTANT,
-    ).order_by("created_at")
 
 
 def conversations_export(*, user: User) -> list[dict[str, Any]]:

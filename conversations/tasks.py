@@ -28,9 +28,4 @@ def reply_run(message_id: str) -> None:
 @shared_task(acks_late=True)
 def replies_sweep() -> int:
     """Send again the replies the workers never got or lost; returns how many were sent."""
-    sent = 0
-    for message_id in services.replies_to_resend():
-        if not services.reply_send(message_id=message_id):
-            break  # the broker is still down; the next sweep tries again
-        sent += 1
-    return sent
+    return services.replies_resend()

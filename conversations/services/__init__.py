@@ -13,6 +13,7 @@ from .conversations import (
     reply_retry,
 )
 from .replies import (
+    replies_resend,
     replies_to_resend,
     reply_complete,
     reply_delta,
@@ -32,6 +33,7 @@ __all__ = [
     "conversation_delete",
     "conversation_update",
     "message_send",
+    "replies_resend",
     "replies_to_resend",
     "reply_cancel",
     "reply_complete",

@@ -9,61 +9,39 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.durable import run_beat, run_claim, run_owned, runs_resend, runs_to_resend
 from memories.events import publish
 from memories.services import ingestion_job_create
 
 from .. import metrics
 from ..models import Conversation, Message
-from ..selectors import ACTIVE, replies_due, reply_exchange
+from ..selectors import ACTIVE, reply_exchange
 from .conversations import reply_publish
+from .sending import REPLY_RUNS, reply_send
 
 ERROR_MAX_LENGTH = 2000
 
 
-def _fresh(message: Message, now: datetime.datetime) -> bool:
-    silent_since = now - datetime.timedelta(seconds=settings.CHAT_STALE_SECONDS)
-    return message.heartbeat_at is not None and message.heartbeat_at >= silent_since
-
-
-@transaction.atomic
 def reply_start(*, message_id: uuid.UUID | str) -> Message | None:
     """Claim the reply for a new run; None when it is finished, gone or another run is alive.
 
     A reply whose run went silent is taken over and starts again from nothing.
     """
-    replies = Message.objects.select_for_update(of=("self",)).select_related("user", "reply_to")
-    reply = replies.filter(pk=message_id, role=Message.Role.ASSISTANT).first()
-    now = timezone.now()
-    if reply is None or reply.status not in ACTIVE:
-        return None
-    if reply.status == Message.Status.STREAMING and _fresh(reply, now):
-        return None
-    reply.status, reply.run_id, reply.attempts = (
-        Message.Status.STREAMING,
-        uuid.uuid4(),
-        reply.attempts + 1,
+    return run_claim(
+        REPLY_RUNS,
+        pk=message_id,
+        queryset=Message.objects.select_related("user", "reply_to"),
+        changes={"content": ""},
     )
-    reply.content, reply.heartbeat_at = "", now
-    reply.save(
-        update_fields=["status", "run_id", "attempts", "content", "heartbeat_at", "updated_at"]
-    )
-    return reply
-
-
-def _owned(reply: Message) -> Any:
-    return Message.objects.filter(pk=reply.pk, run_id=reply.run_id, status=Message.Status.STREAMING)
 
 
 def reply_progress(*, reply: Message, content: str) -> bool:
     """Store the text so far as a sign of life; False when the run no longer owns the reply."""
-    now = timezone.now()
-    return bool(_owned(reply).update(content=content, heartbeat_at=now, updated_at=now))
+    return run_beat(REPLY_RUNS, run=reply, changes={"content": content})
 
 
 def reply_delta(*, reply: Message, index: int, text: str) -> None:
@@ -108,7 +86,7 @@ def reply_complete(
         "recalled_memory_ids": list(memory_ids), "finished_at": now, "heartbeat_at": now,
         "updated_at": now,
     }  # fmt: skip
-    if not _owned(reply).update(**changes):
+    if not run_owned(REPLY_RUNS, run=reply).update(**changes):
         return None
     for field, value in changes.items():
         setattr(reply, field, value)
@@ -135,16 +113,17 @@ def reply_fail(*, message_id: uuid.UUID | str, error: str, run_id: uuid.UUID | N
 def replies_to_resend(*, now: datetime.datetime | None = None) -> list[uuid.UUID]:
     """The replies the workers never got or lost, to send again; those that went silent
     CHAT_MAX_ATTEMPTS times are failed instead."""
-    now = now or timezone.now()
-    due = replies_due(
-        unsent_before=now - datetime.timedelta(seconds=settings.CHAT_UNSENT_GRACE_SECONDS),
-        sent_before=now - datetime.timedelta(seconds=settings.CHAT_REQUEUE_AFTER_SECONDS),
-        silent_since=now - datetime.timedelta(seconds=settings.CHAT_STALE_SECONDS),
+    return runs_to_resend(
+        REPLY_RUNS,
+        give_up=lambda pk, error: reply_fail(message_id=pk, error=error),
+        now=now,
     )
-    resend = []
-    for message_id, attempts in due.values_list("pk", "attempts")[: settings.CHAT_SWEEP_BATCH]:
-        if attempts >= settings.CHAT_MAX_ATTEMPTS:
-            reply_fail(message_id=message_id, error=f"gave up after {attempts} attempts")
-        else:
-            resend.append(message_id)
-    return resend
+
+
+def replies_resend() -> int:
+    """The sweep: send again the replies the workers never got or lost; returns how many."""
+    return runs_resend(
+        REPLY_RUNS,
+        send=lambda pk: reply_send(message_id=pk),
+        give_up=lambda pk, error: reply_fail(message_id=pk, error=error),
+    )

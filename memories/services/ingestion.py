@@ -11,10 +11,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from core import durable
 from memories import events, metrics, queue
 from memories.checkpoints import ingestion_checkpoints_delete
 from memories.llm import SINGLE_VALUED_SLOTS, Candidate, Decision
@@ -26,6 +26,29 @@ from .memories import MemoryDuplicate, content_hash, memory_create, memory_delet
 PIPELINE = MemoryEvent.Actor.PIPELINE
 RESULT_KEYS = ("added", "updated", "deleted", "unchanged")
 JOB_ERROR_MAX_LENGTH = 2000
+
+
+def _limits() -> durable.RunLimits:
+    # No heartbeat while a job runs: it is stale once untouched for longer than any run may take.
+    return durable.RunLimits(
+        max_attempts=settings.INGESTION_MAX_ATTEMPTS,
+        unsent_grace=settings.INGESTION_UNSENT_GRACE_SECONDS,
+        requeue_after=settings.INGESTION_REQUEUE_AFTER_SECONDS,
+        stale_after=settings.INGESTION_REQUEUE_AFTER_SECONDS,
+        batch=settings.INGESTION_SWEEP_BATCH,
+    )
+
+
+INGESTION_RUNS = durable.DurableRuns(
+    model=IngestionJob,
+    task=queue.INGESTION_JOB_RUN,
+    ready=(IngestionJob.Status.QUEUED,),
+    running=IngestionJob.Status.RUNNING,
+    limits=_limits,
+    heartbeat_field="updated_at",
+    run_id_field=None,
+    owned_by_lock=True,
+)
 
 
 def _job_publish(job: IngestionJob) -> None:
@@ -62,25 +85,22 @@ def ingestion_job_create(
 
 def ingestion_job_enqueue(*, job_id: uuid.UUID) -> bool:
     """Send the job to the workers, failing fast when the broker is down (the sweep retries)."""
-    if not queue.task_send(name=queue.INGESTION_JOB_RUN, args=[str(job_id)]):
-        return False
-    IngestionJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
-    return True
+    return durable.run_send(INGESTION_RUNS, pk=job_id, publish=queue.task_send)
 
 
 @transaction.atomic
 def ingestion_job_start(*, job_id: uuid.UUID | str) -> IngestionJob | None:
-    """Mark the job running and count the attempt; None when it has finished or is gone."""
-    job = IngestionJob.objects.select_for_update().filter(pk=job_id).first()
-    if job is None or job.status in (IngestionJob.Status.SUCCEEDED, IngestionJob.Status.FAILED):
-        return None
-    was_running = job.status == IngestionJob.Status.RUNNING
-    job.status = IngestionJob.Status.RUNNING
-    job.attempts += 1
-    job.started_at = job.started_at or timezone.now()
-    job.save(update_fields=["status", "attempts", "started_at", "updated_at"])
-    if not was_running:
-        _job_publish(job)
+    """Mark the job running and count the attempt; None when it has finished or is gone.
+
+    The run holds the job's session lock (`memories.pipelines.graph`), so a job left running
+    by a dead worker is taken over at once.
+    """
+    job = durable.run_claim(INGESTION_RUNS, pk=job_id)
+    if job is None or job.started_at is not None:
+        return job
+    job.started_at = timezone.now()
+    job.save(update_fields=["started_at", "updated_at"])
+    _job_publish(job)
     return job
 
 
@@ -211,21 +231,9 @@ def ingestion_jobs_requeue_stale(*, now: datetime.datetime | None = None) -> int
     (the broker lost the message), and running jobs untouched for longer than any run may take
     (the worker died). A job is failed after INGESTION_MAX_ATTEMPTS.
     """
-    now = now or timezone.now()
-    long_ago = now - datetime.timedelta(seconds=settings.INGESTION_REQUEUE_AFTER_SECONDS)
-    unsent_since = now - datetime.timedelta(seconds=settings.INGESTION_UNSENT_GRACE_SECONDS)
-    queued = Q(status=IngestionJob.Status.QUEUED)
-    stale = IngestionJob.objects.filter(
-        (queued & Q(enqueued_at__isnull=True, created_at__lt=unsent_since))
-        | (queued & Q(enqueued_at__lt=long_ago))
-        | Q(status=IngestionJob.Status.RUNNING, updated_at__lt=long_ago, enqueued_at__lt=long_ago)
-    ).order_by("created_at")
-    sent = 0
-    for job_id, attempts in stale.values_list("pk", "attempts")[: settings.INGESTION_SWEEP_BATCH]:
-        if attempts >= settings.INGESTION_MAX_ATTEMPTS:
-            ingestion_job_fail(job_id=job_id, error=f"gave up after {attempts} attempts")
-        elif ingestion_job_enqueue(job_id=job_id):
-            sent += 1
-        else:
-            break  # the broker is still down; the next sweep tries again
-    return sent
+    return durable.runs_resend(
+        INGESTION_RUNS,
+        send=lambda pk: ingestion_job_enqueue(job_id=pk),
+        give_up=lambda pk, error: ingestion_job_fail(job_id=pk, error=error),
+        now=now,
+    )
