@@ -6,8 +6,7 @@ import datetime
 import uuid
 from typing import Any
 
-from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import User
 from memories.selectors.lookup import as_uuid
@@ -19,17 +18,7 @@ UNFINISHED = (
     Mission.Status.PLANNING, Mission.Status.RUNNING, Mission.Status.WAITING,
     Mission.Status.SCHEDULED, Mission.Status.PAUSED,
 )  # fmt: skip
-# A run works on a mission in these states (and only then may it write its steps).
-RUNNABLE = (Mission.Status.PLANNING, Mission.Status.RUNNING)
 FINISHED = (Mission.Status.COMPLETED, Mission.Status.FAILED, Mission.Status.CANCELLED)
-
-
-def run_alive(mission: Mission, now: datetime.datetime) -> bool:
-    """Whether a run owns the mission and gave a sign of life within MISSIONS_STALE_SECONDS."""
-    silent_since = now - datetime.timedelta(seconds=settings.MISSIONS_STALE_SECONDS)
-    return mission.run_id is not None and (
-        mission.heartbeat_at is not None and mission.heartbeat_at >= silent_since
-    )
 
 
 def mission_list(*, user: User, status: str | None = None) -> QuerySet[Mission]:
@@ -58,22 +47,6 @@ def missions_unfinished_count(*, user: User) -> int:
 
 def step_list(*, mission: Mission) -> QuerySet[MissionStep]:
     return MissionStep.objects.filter(mission=mission).order_by("index")
-
-
-def missions_due(
-    *,
-    unsent_before: datetime.datetime,
-    sent_before: datetime.datetime,
-    silent_since: datetime.datetime,
-) -> QuerySet[Mission]:
-    """Missions a worker never got or lost: never sent (after a grace), sent long ago and
-    never started, or started with no sign of life since `silent_since`."""
-    runnable = Q(status__in=RUNNABLE)
-    return Mission.objects.filter(
-        (runnable & Q(enqueued_at__isnull=True, updated_at__lt=unsent_before))
-        | (runnable & Q(heartbeat_at__isnull=True, enqueued_at__lt=sent_before))
-        | (runnable & Q(heartbeat_at__lt=silent_since)),
-    ).order_by("created_at")
 
 
 def missions_to_wake(*, now: datetime.datetime) -> QuerySet[Mission]:

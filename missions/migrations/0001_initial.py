@@ -7,79 +7,213 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('memories', '0010_collection_name_key'),
+        ("memories", "0010_collection_name_key"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Mission',
+            name="Mission",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('title', models.CharField(max_length=200)),
-                ('goal', models.TextField()),
-                ('status', models.CharField(choices=[('planning', 'Planning'), ('running', 'Running'), ('waiting', 'Waiting'), ('scheduled', 'Scheduled'), ('paused', 'Paused'), ('completed', 'Completed'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='planning', max_length=16)),
-                ('paused_from', models.CharField(blank=True, choices=[('planning', 'Planning'), ('running', 'Running'), ('waiting', 'Waiting'), ('scheduled', 'Scheduled'), ('paused', 'Paused'), ('completed', 'Completed'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='', help_text='While paused: the status to go back to.', max_length=16)),
-                ('question_id', models.UUIDField(blank=True, null=True)),
-                ('question_text', models.TextField(blank=True, default='')),
-                ('question_asked_at', models.DateTimeField(blank=True, null=True)),
-                ('resume_with', models.TextField(blank=True, default='', help_text='What the next run resumes the graph with (an answer).')),
-                ('wake_at', models.DateTimeField(blank=True, null=True)),
-                ('summary', models.TextField(blank=True, default='')),
-                ('error', models.TextField(blank=True, default='')),
-                ('client_mission_id', models.CharField(blank=True, max_length=200, null=True)),
-                ('attempts', models.PositiveIntegerField(default=0, help_text='Runs since it was (re)started.')),
-                ('run_id', models.UUIDField(blank=True, help_text='The run working on it; only it may write its steps.', null=True)),
-                ('enqueued_at', models.DateTimeField(blank=True, help_text='Last handed to the broker; empty while that failed.', null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, help_text='Last sign of life of the run working on it.', null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('collection', models.ForeignKey(blank=True, help_text="Where the mission's notes and plan are remembered.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='missions', to='memories.memorycollection')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='missions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("goal", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planning", "Planning"),
+                            ("running", "Running"),
+                            ("waiting", "Waiting"),
+                            ("scheduled", "Scheduled"),
+                            ("paused", "Paused"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planning",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "paused_from",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("planning", "Planning"),
+                            ("running", "Running"),
+                            ("waiting", "Waiting"),
+                            ("scheduled", "Scheduled"),
+                            ("paused", "Paused"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="",
+                        help_text="While paused: the status to go back to.",
+                        max_length=16,
+                    ),
+                ),
+                ("question_id", models.UUIDField(blank=True, null=True)),
+                ("question_text", models.TextField(blank=True, default="")),
+                ("question_asked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "resume_with",
+                    models.TextField(
+                        blank=True,
+                        default="",
+                        help_text="What the next run resumes the graph with (an answer).",
+                    ),
+                ),
+                ("wake_at", models.DateTimeField(blank=True, null=True)),
+                ("summary", models.TextField(blank=True, default="")),
+                ("error", models.TextField(blank=True, default="")),
+                ("client_mission_id", models.CharField(blank=True, max_length=200, null=True)),
+                (
+                    "attempts",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Runs since it was (re)started."
+                    ),
+                ),
+                (
+                    "run_id",
+                    models.UUIDField(
+                        blank=True,
+                        help_text="The run working on it; only it may write its steps.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "enqueued_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Last handed to the broker; empty while that failed.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "heartbeat_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Last sign of life of the run working on it.",
+                        null=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "collection",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Where the mission's notes and plan are remembered.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="missions",
+                        to="memories.memorycollection",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="missions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MissionStep',
+            name="MissionStep",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('index', models.PositiveIntegerField()),
-                ('title', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('agent', 'Agent'), ('ask', 'Ask'), ('check_in', 'Check In')], max_length=16)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('done', 'Done'), ('skipped', 'Skipped'), ('failed', 'Failed')], default='pending', max_length=16)),
-                ('output', models.TextField(blank=True, default='')),
-                ('attempts', models.PositiveIntegerField(default=0, help_text='Times a run started it.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('mission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='missions.mission')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("index", models.PositiveIntegerField()),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("agent", "Agent"), ("ask", "Ask"), ("check_in", "Check In")],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("skipped", "Skipped"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("output", models.TextField(blank=True, default="")),
+                (
+                    "attempts",
+                    models.PositiveIntegerField(default=0, help_text="Times a run started it."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "mission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="missions.mission",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['mission', 'index'],
+                "ordering": ["mission", "index"],
             },
         ),
         migrations.AddIndex(
-            model_name='mission',
-            index=models.Index(fields=['user', '-created_at', '-id'], name='missions_user_created_idx'),
+            model_name="mission",
+            index=models.Index(
+                fields=["user", "-created_at", "-id"], name="missions_user_created_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='mission',
-            index=models.Index(condition=models.Q(('status__in', ['planning', 'running', 'scheduled'])), fields=['status'], name='missions_mission_live_idx'),
+            model_name="mission",
+            index=models.Index(
+                condition=models.Q(("status__in", ["planning", "running", "scheduled"])),
+                fields=["status"],
+                name="missions_mission_live_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mission',
-            constraint=models.UniqueConstraint(condition=models.Q(('client_mission_id__isnull', False)), fields=('user', 'client_mission_id'), name='missions_mission_client_id_unique'),
+            model_name="mission",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("client_mission_id__isnull", False)),
+                fields=("user", "client_mission_id"),
+                name="missions_mission_client_id_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='missionstep',
-            constraint=models.UniqueConstraint(fields=('mission', 'index'), name='missions_step_index_unique'),
+            model_name="missionstep",
+            constraint=models.UniqueConstraint(
+                fields=("mission", "index"), name="missions_step_index_unique"
+            ),
         ),
     ]

@@ -12,7 +12,7 @@ from memories.services import memory_collection_create
 
 from .. import metrics
 from ..models import MAX_TITLE_LENGTH, Mission, MissionStep
-from ..selectors import FINISHED, mission_by_client_id, missions_unfinished_count, run_alive
+from ..selectors import FINISHED, mission_by_client_id, missions_unfinished_count
 from .publishing import mission_publish
 from .sending import mission_send
 
@@ -114,8 +114,8 @@ def mission_delete(*, mission: Mission) -> None:
 
 def mission_continue(mission: Mission) -> None:
     """Put a locked mission back where it stands: waiting on its question, asleep until its
-    check-in, or running (sent to the workers on commit unless its run is still winding down,
-    which sends it on when it ends). Its attempts count again from here. Saves and publishes."""
+    check-in, or running (sent to the workers on commit). Its attempts count again from here.
+    Saves and publishes."""
     now = timezone.now()
     steps = MissionStep.objects.filter(mission=mission)
     if mission.question_id is not None and not mission.resume_with:
@@ -124,9 +124,9 @@ def mission_continue(mission: Mission) -> None:
         mission.status = Mission.Status.SCHEDULED
     else:
         mission.status = Mission.Status.RUNNING if steps.exists() else Mission.Status.PLANNING
-        if not run_alive(mission, now):
-            mission.run_id = mission.heartbeat_at = mission.enqueued_at = None
-            transaction.on_commit(lambda: mission_send(mission_id=mission.pk))
+        # A run still winding down loses the mission, and stops at its next write.
+        mission.run_id = mission.heartbeat_at = mission.enqueued_at = None
+        transaction.on_commit(lambda: mission_send(mission_id=mission.pk))
     mission.paused_from, mission.attempts = "", 0
     mission.save()
     mission_publish(mission)

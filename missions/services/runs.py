@@ -11,21 +11,21 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.durable import run_beat, run_claim, run_owned, run_release, runs_to_resend
 from memories.models import Memory, MemoryEvent
 from memories.services import MemoryDuplicate, content_hash, memory_create
 
 from .. import metrics
 from ..models import Mission, MissionStep
-from ..selectors import FINISHED, RUNNABLE, missions_due, missions_to_wake, run_alive
+from ..selectors import FINISHED, missions_to_wake
 from .missions import mission_continue, mission_end
 from .publishing import mission_publish, question_publish, step_publish
-from .sending import mission_send
+from .sending import MISSION_RUNS, mission_send
 
 ERROR_MAX_LENGTH = 2000
 CHECKED_IN = "checked in"
@@ -35,27 +35,17 @@ class RunLost(Exception):
     """The run no longer owns the mission: it must stop without writing."""
 
 
-@transaction.atomic
 def mission_run_start(*, mission_id: uuid.UUID | str) -> Mission | None:
     """Claim the mission for a new run; None when it has nothing to run, is gone, or another
     run is alive. A mission whose run went silent is taken over."""
-    mission = Mission.objects.select_for_update(of=("self",)).select_related("user")
-    mission = mission.filter(pk=mission_id).first()
-    now = timezone.now()
-    if mission is None or mission.status not in RUNNABLE or run_alive(mission, now):
-        return None
-    mission.run_id, mission.attempts, mission.heartbeat_at = uuid.uuid4(), mission.attempts + 1, now
-    mission.save(update_fields=["run_id", "attempts", "heartbeat_at", "updated_at"])
-    return mission
+    return run_claim(
+        MISSION_RUNS, pk=mission_id, queryset=Mission.objects.select_related("user", "collection")
+    )
 
 
 def _owned(mission: Mission) -> Mission:
     """The mission locked for a write of its run; RunLost when the run lost it."""
-    locked = (
-        Mission.objects.select_for_update()
-        .filter(pk=mission.pk, run_id=mission.run_id, status__in=RUNNABLE)
-        .first()
-    )
+    locked = run_owned(MISSION_RUNS, run=mission).select_for_update().first()
     if locked is None:
         raise RunLost(str(mission.pk))
     locked.heartbeat_at = timezone.now()
@@ -64,9 +54,7 @@ def _owned(mission: Mission) -> Mission:
 
 def mission_beat(*, mission: Mission) -> None:
     """A sign of life of the run; RunLost when it no longer owns the mission."""
-    now = timezone.now()
-    owned = Mission.objects.filter(pk=mission.pk, run_id=mission.run_id, status__in=RUNNABLE)
-    if not owned.update(heartbeat_at=now):
+    if not run_beat(MISSION_RUNS, run=mission):
         raise RunLost(str(mission.pk))
 
 
@@ -155,12 +143,13 @@ def step_remember(*, mission: Mission, step: MissionStep, content: str) -> Memor
 
 @transaction.atomic
 def mission_ask(*, mission: Mission, index: int, text: str) -> Mission:
-    """Put the step's question to the user; the mission waits for the answer. The run keeps
-    the mission until it ends (an answer that comes first is sent on by the run's release)."""
+    """Put the step's question to the user; the mission waits for the answer, and the run
+    gives the mission up (it ends at the graph's interrupt)."""
     locked = _owned(mission)
     locked.status, locked.resume_with = Mission.Status.WAITING, ""
     locked.question_id, locked.question_text = uuid.uuid4(), text
     locked.question_asked_at = timezone.now()
+    locked.run_id = locked.heartbeat_at = None  # the next run is claimed at once
     locked.save()
     mission_publish(locked)
     question_publish(locked)
@@ -173,6 +162,7 @@ def mission_schedule(*, mission: Mission, index: int) -> Mission:
     locked = _owned(mission)
     locked.status, locked.resume_with = Mission.Status.SCHEDULED, ""
     locked.wake_at = timezone.now() + datetime.timedelta(seconds=settings.MISSIONS_CHECK_IN_SECONDS)
+    locked.run_id = locked.heartbeat_at = None  # the next run is claimed at once
     locked.save()
     mission_publish(locked)
     return locked
@@ -197,18 +187,11 @@ def mission_fail(*, mission_id: uuid.UUID | str, error: str, run_id: uuid.UUID |
     mission_end(mission, Mission.Status.FAILED, error[:ERROR_MAX_LENGTH])
 
 
-@transaction.atomic
 def mission_run_release(*, mission: Mission) -> None:
-    """The run has ended: give the mission up, and send it on when it became runnable again
-    meanwhile (an answer or a wake-up that came while the run was winding down)."""
-    locked = Mission.objects.select_for_update().filter(pk=mission.pk, run_id=mission.run_id)
-    locked = locked.first()
-    if locked is None:
-        return
-    locked.run_id = locked.heartbeat_at = None
-    locked.save(update_fields=["run_id", "heartbeat_at", "updated_at"])
-    if locked.status in RUNNABLE:
-        transaction.on_commit(lambda: mission_send(mission_id=locked.pk))
+    """The run has ended still owning a runnable mission (it was resumed before its graph had
+    stopped at the interrupt): give it up and send it on."""
+    if run_release(MISSION_RUNS, run=mission, changes={}):
+        transaction.on_commit(lambda: mission_send(mission_id=mission.pk))
 
 
 @transaction.atomic
@@ -232,16 +215,8 @@ def missions_wake_due(*, now: datetime.datetime | None = None) -> int:
 def missions_to_resend(*, now: datetime.datetime | None = None) -> list[uuid.UUID]:
     """The missions the workers never got or lost, to send again; those that went silent
     MISSIONS_MAX_ATTEMPTS times are failed instead."""
-    now = now or timezone.now()
-    due = missions_due(
-        unsent_before=now - datetime.timedelta(seconds=settings.MISSIONS_UNSENT_GRACE_SECONDS),
-        sent_before=now - datetime.timedelta(seconds=settings.MISSIONS_REQUEUE_AFTER_SECONDS),
-        silent_since=now - datetime.timedelta(seconds=settings.MISSIONS_STALE_SECONDS),
-    )
-    resend: list[Any] = []
-    for mission_id, attempts in due.values_list("pk", "attempts")[: settings.MISSIONS_SWEEP_BATCH]:
-        if attempts >= settings.MISSIONS_MAX_ATTEMPTS:
-            mission_fail(mission_id=mission_id, error=f"gave up after {attempts} attempts")
-        else:
-            resend.append(mission_id)
-    return resend
+    return runs_to_resend(MISSION_RUNS, give_up=_give_up, now=now)
+
+
+def _give_up(*, pk: uuid.UUID, error: str) -> None:
+    mission_fail(mission_id=pk, error=error)
