@@ -59,6 +59,8 @@ class OpenAIAgent:
             raise LLMUnavailable(f"{self.name} unavailable: {exc}") from exc
         except openai.APIError as exc:
             raise AgentError(f"{self.name} refused the request: {exc}") from exc
+        except (ValueError, IndexError) as exc:  # an answer with no choice, or not a message
+            raise AgentError(f"{self.name} gave no usable answer: {exc!r}") from exc
 
     def plan(self, *, goal: str, max_steps: int) -> list[PlannedStep]:
         tool = prompts.tool_definition(prompts.PLAN_TOOL, prompts.PlanSteps)
