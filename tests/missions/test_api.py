@@ -1,4 +1,4 @@
-"""The missions API: idempotent POST, the limit, the 409s of each state, two users, hostile input."""
+"""The missions API: idempotent POST, the limit, each state's 409s, two users, hostile input."""
 
 import pytest
 
