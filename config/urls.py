@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("memories.urls")),
     path("", include("conversations.urls")),
+    path("", include("missions.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -1,28 +1,16 @@
 """Staff read conversations and their messages; nothing here changes them."""
 
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from accounts.admin import user_admin_count
+from core.admin import ReadOnlyAdminMixin
 
 from .models import Conversation, Message
 
 MESSAGE_FIELDS = ("created_at", "role", "status", "content", "model", "usage", "error",
                   "recalled_memory_ids", "ingestion_job")  # fmt: skip
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -1,7 +1,11 @@
-"""Admin pieces every app's admin may use: a paginator for tables too large to count."""
+"""Admin pieces every app's admin may use: a paginator for tables too large to count, and
+read-only admins."""
+
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import connection
+from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 COUNT_LIMIT = 10_000
@@ -30,3 +34,16 @@ def _estimated_rows(table: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
         return int(cursor.fetchone()[0])
+
+
+class ReadOnlyAdminMixin:
+    """Staff may look, not add, change or delete (actions may still call a service)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

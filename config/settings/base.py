@@ -54,6 +54,7 @@ LOCAL_APPS = [
     "accounts",
     "memories",
     "conversations",
+    "missions",
     "webhooks",
     "health",
 ]
@@ -221,7 +222,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # reads both unless told otherwise (`-Q replies` runs one for replies alone).
 CELERY_TASK_QUEUES = (Queue("replies"), Queue("celery"))
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {"conversations.tasks.reply_run": {"queue": "replies"}}
+# Mission runs go there too: a mission never waits behind an ingestion backlog.
+CELERY_TASK_ROUTES = {
+    "conversations.tasks.reply_run": {"queue": "replies"},
+    "missions.tasks.mission_run": {"queue": "replies"},
+}
 # A task must finish well inside the visibility timeout, or Redis would redeliver it mid-run;
 # "priority" reads the queues in the order above, where Redis' default takes turns.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "queue_order_strategy": "priority"}
@@ -269,7 +274,33 @@ CHAT_STALE_SECONDS = env.int("CHAT_STALE_SECONDS", default=120)
 CHAT_MAX_ATTEMPTS = env.int("CHAT_MAX_ATTEMPTS", default=3)
 CHAT_SWEEP_BATCH = 500
 
+# --- Missions (missions.tasks) ----------------------------------------------------
+# At most MISSIONS_MAX_ACTIVE unfinished missions per user, MISSIONS_MAX_STEPS steps per plan;
+# a check-in is due MISSIONS_CHECK_IN_SECONDS after its step (a day), and the wake-up looks
+# for due check-ins every MISSIONS_WAKE_SECONDS.
+MISSIONS_MAX_ACTIVE = env.int("MISSIONS_MAX_ACTIVE", default=10)
+MISSIONS_MAX_STEPS = env.int("MISSIONS_MAX_STEPS", default=12)
+MISSIONS_CHECK_IN_SECONDS = env.float("MISSIONS_CHECK_IN_SECONDS", default=86400.0)
+MISSIONS_WAKE_SECONDS = env.float("MISSIONS_WAKE_SECONDS", default=30.0)
+MISSIONS_MODEL = env.str("MISSIONS_MODEL", default="") or env.str(
+    "LLM_MODEL", default="gpt-4o-mini"
+)
+# Tool-calling rounds an openai step may take before it fails; the memory block a tool returns.
+MISSIONS_TOOL_ROUNDS = env.int("MISSIONS_TOOL_ROUNDS", default=8)
+MISSIONS_MEMORY_CHARACTERS = env.int("MISSIONS_MEMORY_CHARACTERS", default=2000)
+# The sweep, as for replies: runs never handed to the broker after the grace, handed over long
+# ago and never started, or with no sign of life for MISSIONS_STALE_SECONDS (longer than a
+# model call) are sent again, and failed after MISSIONS_MAX_ATTEMPTS runs.
+MISSIONS_SWEEP_SECONDS = env.float("MISSIONS_SWEEP_SECONDS", default=15.0)
+MISSIONS_UNSENT_GRACE_SECONDS = env.int("MISSIONS_UNSENT_GRACE_SECONDS", default=5)
+MISSIONS_REQUEUE_AFTER_SECONDS = env.int("MISSIONS_REQUEUE_AFTER_SECONDS", default=300)
+MISSIONS_STALE_SECONDS = env.int("MISSIONS_STALE_SECONDS", default=120)
+MISSIONS_MAX_ATTEMPTS = env.int("MISSIONS_MAX_ATTEMPTS", default=3)
+MISSIONS_SWEEP_BATCH = 500
+
 CELERY_BEAT_SCHEDULE: dict = {
+    "missions-sweep": {"task": "missions.tasks.missions_sweep", "schedule": MISSIONS_SWEEP_SECONDS},
+    "missions-wake": {"task": "missions.tasks.missions_wake", "schedule": MISSIONS_WAKE_SECONDS},
     "conversations-replies-sweep": {
         "task": "conversations.tasks.replies_sweep",
         "schedule": CHAT_SWEEP_SECONDS,

@@ -1,7 +1,8 @@
 """A small OpenAI-compatible HTTP server, so that tests run the real openai/langchain client code.
 
 Each chat completion request is answered by `responder(request_json)`, which returns the message
-content (a JSON string for structured output) or a `(status, body)` pair for raw answers. A
+content (a JSON string for structured output) or a `(status, body)` pair for raw answers (such
+as `tool_calls_completion(...)`, an answer that calls tools). A
 request with `"stream": true` gets the content as server-sent events, a word per chunk (every
 `chunk_delay` seconds), then the usage when the client asked for it.
 """
@@ -37,6 +38,21 @@ def chat_completion(content: str, *, refusal: str | None = None) -> dict[str, An
         ],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
+
+
+def tool_calls_completion(*calls: tuple[str, str]) -> tuple[int, dict[str, Any]]:
+    """A successful answer that calls tools: (name, arguments as a JSON text, which may be
+    malformed on purpose) per call."""
+    body = chat_completion("")
+    message = body["choices"][0]["message"]
+    message["content"] = None
+    message["tool_calls"] = [
+        {"id": f"call_{index}", "type": "function",
+         "function": {"name": name, "arguments": arguments}}
+        for index, (name, arguments) in enumerate(calls)
+    ]  # fmt: skip
+    body["choices"][0]["finish_reason"] = "tool_calls"
+    return 200, body
 
 
 def stream_events(content: str, *, usage: bool) -> list[dict[str, Any]]:

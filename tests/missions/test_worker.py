@@ -1,0 +1,78 @@
+"""A mission's whole life on a real worker with the local agent, its progress on the socket
+as events in order; and Redis stopped at the POST."""
+
+import time
+
+import pytest
+
+from memories.models import Memory
+from missions.models import Mission, MissionStep
+from missions.tasks import missions_sweep, missions_wake
+from tests.missions.conftest import GOAL, MISSIONS
+from tests.support.ingestion import JOB_TIMEOUT, started_workers
+from tests.support.processes import wait_for
+
+pytestmark = pytest.mark.slow
+
+CHECK_IN_SECONDS = 2
+
+
+@pytest.fixture(scope="module")
+def workers(django_db_setup, django_db_blocker):
+    env = {"LLM_PROVIDER": "local", "MISSIONS_CHECK_IN_SECONDS": str(CHECK_IN_SECONDS)}
+    with started_workers(django_db_blocker, **env) as workers:
+        yield workers
+
+
+def _in(client, mission_id: str, *statuses: str) -> dict | None:
+    body = client.get(f"{MISSIONS}/{mission_id}").json()
+    return body if body["status"] in statuses else None
+
+
+def _until(client, mission_id: str, *statuses: str) -> dict:
+    return wait_for(lambda: _in(client, mission_id, *statuses), timeout=JOB_TIMEOUT, interval=0.1)
+
+
+def test_the_whole_life_of_a_mission_on_a_worker(client_for, user, other_user, worker, settings):
+    client = client_for(user)
+    started = client.post(MISSIONS, {"goal": GOAL}, format="json").json()
+    waiting = _until(client, started["id"], "waiting")
+    answer = {"question": waiting["question"]["id"], "content": "Finishing under two hours"}
+    assert client.post(f"{MISSIONS}/{started['id']}/answer", answer,
+                       format="json").status_code == 202  # fmt: skip
+
+    scheduled = _until(client, started["id"], "scheduled")
+    assert missions_wake() == 0  # due in two seconds, not yet
+    time.sleep(CHECK_IN_SECONDS)
+    assert wait_for(missions_wake, timeout=10) == 1  # what beat runs every MISSIONS_WAKE_SECONDS
+    done = _until(client, started["id"], "completed", "failed")
+
+    assert done["status"] == "completed", done["error"]
+    assert scheduled["wake_at"] is not None
+    steps = MissionStep.objects.filter(mission_id=started["id"]).order_by("index")
+    assert [(s.status, s.attempts) for s in steps] == [("done", 1)] * 5  # none run twice
+    notes = Memory.objects.filter(user=user, collection_id=done["collection"])
+    assert notes.count() == 3
+    assert not Memory.objects.filter(user=other_user).exists()
+    assert "missions.tasks.missions_wake" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+
+
+def test_with_redis_down_the_mission_is_accepted_and_run_once_it_returns(
+    client_for, user, worker, redis_control, settings
+):
+    client = client_for(user)
+    redis_control.stop()
+    started = time.monotonic()
+    response = client.post(MISSIONS, {"goal": GOAL}, format="json")
+    assert time.monotonic() - started < 3.0
+    assert (response.status_code, response.json()["status"]) == (202, "planning")
+    mission_id = response.json()["id"]
+    assert Mission.objects.get(pk=mission_id).enqueued_at is None
+
+    redis_control.start()
+    settings.MISSIONS_UNSENT_GRACE_SECONDS = 0
+    assert missions_sweep() == 1
+    assert _until(client, mission_id, "waiting")["question"] is not None
+    assert missions_sweep() == 0
