@@ -67,8 +67,3 @@ class MessageOutputSerializer(serializers.Serializer):
 class MessageSentSerializer(serializers.Serializer):
     message = MessageOutputSerializer()
     reply = MessageOutputSerializer()
-
-
-class ConflictSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()

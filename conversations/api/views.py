@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.errors import Conflict, DomainErrors, DomainErrorsMixin
+from core.api.schema import ConflictSerializer
 from core.api.views import OwnedViewSet, StrictCursorPagination, validated
 
 from ..models import Conversation, Message
@@ -28,7 +29,6 @@ from ..services import (
     reply_retry,
 )
 from .serializers import (
-    ConflictSerializer,
     ConversationInputSerializer,
     ConversationOutputSerializer,
     MessageOutputSerializer,

@@ -27,6 +27,13 @@ class ErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(required=False, help_text="Per field: what is wrong with it.")
 
 
+class ConflictSerializer(serializers.Serializer):
+    """A 409: the object's state does not allow the action; `code` names why."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
 class ApiAutoSchema(AutoSchema):
     """Adds the error answers the API's plumbing gives to what each view declares itself."""
 

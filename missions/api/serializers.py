@@ -81,8 +81,3 @@ class MissionOutputSerializer(serializers.Serializer):
 
 class MissionDetailSerializer(MissionOutputSerializer):
     steps = StepOutputSerializer(many=True, help_text="In order.")
-
-
-class ConflictSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()

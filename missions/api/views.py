@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.errors import Conflict, DomainErrors, DomainErrorsMixin
+from core.api.schema import ConflictSerializer
 from core.api.views import OwnedViewSet, StrictCursorPagination, validated
 
 from .. import services
@@ -20,7 +21,6 @@ from ..representations import mission_detail_render
 from ..selectors import mission_get, mission_list, step_list
 from .serializers import (
     AnswerInputSerializer,
-    ConflictSerializer,
     MissionCreateInputSerializer,
     MissionDetailSerializer,
     MissionListQuerySerializer,

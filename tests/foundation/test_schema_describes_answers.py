@@ -3,16 +3,20 @@ type: the output serializers document what the render functions produce, so the 
 operations come from the schema itself, so a new one is checked as soon as it appears."""
 
 import pytest
+from django.utils import timezone
 
 from conversations.models import Message
 from conversations.services import conversation_create, message_send
 from memories.models import IngestionJob
 from memories.services import memory_collection_create, memory_create
+from missions.models import Mission
 from tests.support.factories import UserFactory
 from tests.support.openapi import API_PREFIX, answer_schema, api_schema, schema_errors
 from tests.support.webhooks import WEBHOOK_SECRET, clerk_event, clerk_user, deliver
 
 pytestmark = pytest.mark.django_db
+
+QUESTION = "6f0c1c55-7d1e-4d43-9a4b-2b9ad7a0c001"
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +37,21 @@ def stored(user, settings):
     Message.objects.filter(pk=failed.pk).update(status=Message.Status.FAILED)
     quiet = conversation_create(user=user)
     return {"memory": memory, "collection": trips, "job": job, "conversation": conversation,
-            "pending": pending, "failed": failed, "quiet": quiet}  # fmt: skip
+            "pending": pending, "failed": failed, "quiet": quiet, **_missions(user)}  # fmt: skip
+
+
+def _missions(user):
+    """A mission in each state an action needs (waiting for QUESTION, paused, failed)."""
+    waiting = {"status": Mission.Status.WAITING, "question_id": QUESTION, "question_text": "When?",
+               "question_asked_at": timezone.now()}  # fmt: skip
+    states = {"mission": waiting, "waiting": waiting, "pausable": waiting,
+              "cancellable": waiting, "paused": {"status": Mission.Status.PAUSED,
+              "paused_from": Mission.Status.WAITING}, "failed_mission": {
+              "status": Mission.Status.FAILED, "error": "gave up"}}  # fmt: skip
+    return {
+        name: Mission.objects.create(user=user, title="Run", goal="Run a half-marathon", **fields)
+        for name, fields in states.items()
+    }
 
 
 # How to get each operation's 2xx answer: the body it is sent, and which stored objects fill its
@@ -76,9 +94,22 @@ REQUESTS = {
         "message": "failed"
     },
     "POST /api/v1/webhooks/clerk": {"webhook": True},
+    "GET /api/v1/missions": {},
+    "POST /api/v1/missions": {"body": {"goal": "Plan my move to Bergen"}},
+    "GET /api/v1/missions/{id}": {},
+    "PATCH /api/v1/missions/{id}": {"body": {"title": "Porto half-marathon"}},
+    "DELETE /api/v1/missions/{id}": {},
+    "POST /api/v1/missions/{mission_id}/answer": {
+        "body": {"question": QUESTION, "content": "In March"},
+        "mission": "waiting",
+    },
+    "POST /api/v1/missions/{mission_id}/pause": {"mission": "pausable"},
+    "POST /api/v1/missions/{mission_id}/resume": {"mission": "paused"},
+    "POST /api/v1/missions/{mission_id}/cancel": {"mission": "cancellable"},
+    "POST /api/v1/missions/{mission_id}/retry": {"mission": "failed_mission"},
 }
 OBJECT_FOR_ID = {"memories": "memory", "memory-collections": "collection",
-                 "conversations": "conversation"}  # fmt: skip
+                 "conversations": "conversation", "missions": "mission"}  # fmt: skip
 
 
 def _answered_operations(schema):
@@ -99,6 +130,9 @@ def _url(path, stored, recipe):
            "conversation_id": message.conversation_id, "message_id": message.id}  # fmt: skip
     if "conversation" in recipe:
         ids["conversation_id"] = stored[recipe["conversation"]].id
+    ids["mission_id"] = stored[recipe.get("mission", "mission")].id
+    if "mission" in recipe:
+        ids["id"] = ids["mission_id"]
     return path.format(**ids)
 
 
