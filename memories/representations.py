@@ -6,11 +6,14 @@ checks that the two agree.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.api.datetimes import iso_datetime
 
 from .models import IngestionJob, Memory, MemoryCollection, MemoryEvent
+
+if TYPE_CHECKING:
+    from .selectors import SearchResult
 
 
 def memory_render(memory: Memory) -> dict[str, Any]:
@@ -30,6 +33,11 @@ def memory_render(memory: Memory) -> dict[str, Any]:
         "created_at": iso_datetime(memory.created_at),
         "updated_at": iso_datetime(memory.updated_at),
     }
+
+
+def search_result_render(result: SearchResult) -> dict[str, Any]:
+    """A search result: the memory's shape with its `score` and `similarity`."""
+    return {**memory_render(result.memory), "score": result.score, "similarity": result.similarity}
 
 
 def memory_event_render(event: MemoryEvent) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from core.api.caching import NoStoreMixin
 from core.api.schema import ErrorSerializer
 from core.api.views import OwnedViewSet, StrictCursorPagination, validated
 from memories.models import Memory, MemoryCollection
+from memories.representations import search_result_render
 from memories.selectors import (
     memory_collection_get,
     memory_collection_list,
@@ -44,7 +45,6 @@ from .serializers import (
     MemoryOutputSerializer,
     MemorySearchInputSerializer,
     MemorySearchOutputSerializer,
-    MemorySearchResultSerializer,
 )
 
 
@@ -121,7 +121,8 @@ class MemoryViewSet(OwnedViewSet):
         query = validated(MemorySearchInputSerializer, request.data)
         _own_collection(request, query)
         results = memory_recall(user=request.user, **query)
-        return Response({"results": MemorySearchResultSerializer(results, many=True).data})
+        # Rendered directly: a serializer per request would deep-copy its fields for nothing.
+        return Response({"results": [search_result_render(result) for result in results]})
 
 
 class MemoryCollectionViewSet(OwnedViewSet):
