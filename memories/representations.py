@@ -6,14 +6,11 @@ checks that the two agree.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.api.datetimes import iso_datetime
 
 from .models import IngestionJob, Memory, MemoryCollection, MemoryEvent
-
-if TYPE_CHECKING:
-    from .selectors import SearchResult
 
 
 def memory_render(memory: Memory) -> dict[str, Any]:
@@ -35,9 +32,9 @@ def memory_render(memory: Memory) -> dict[str, Any]:
     }
 
 
-def search_result_render(result: SearchResult) -> dict[str, Any]:
+def search_result_render(*, memory: Memory, score: float, similarity: float) -> dict[str, Any]:
     """A search result: the memory's shape with its `score` and `similarity`."""
-    return {**memory_render(result.memory), "score": result.score, "similarity": result.similarity}
+    return {**memory_render(memory), "score": score, "similarity": similarity}
 
 
 def memory_event_render(event: MemoryEvent) -> dict[str, Any]:

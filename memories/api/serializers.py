@@ -110,7 +110,7 @@ class MemorySearchResultSerializer(MemoryOutputSerializer):
     similarity = serializers.FloatField(help_text="Cosine similarity to the query, in any mode.")
 
     def to_representation(self, instance: SearchResult) -> dict[str, Any]:
-        return search_result_render(instance)
+        return search_result_render(**instance._asdict())
 
 
 class MemorySearchOutputSerializer(serializers.Serializer):

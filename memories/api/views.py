@@ -122,7 +122,9 @@ class MemoryViewSet(OwnedViewSet):
         _own_collection(request, query)
         results = memory_recall(user=request.user, **query)
         # Rendered directly: a serializer per request would deep-copy its fields for nothing.
-        return Response({"results": [search_result_render(result) for result in results]})
+        return Response(
+            {"results": [search_result_render(**result._asdict()) for result in results]}
+        )
 
 
 class MemoryCollectionViewSet(OwnedViewSet):
