@@ -6,6 +6,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.api.fields import StrictCharField
+from core.api.serializers import serializer_built
 from webhooks.models import WebhookEvent
 
 MAX_BIGINT = 2**63 - 1
@@ -72,20 +73,9 @@ class ClerkEventInputSerializer(serializers.Serializer):
         return attrs
 
 
-def _built(serializer: serializers.Serializer) -> serializers.Serializer:
-    """A serializer whose fields are built now, once, rather than on each delivery.
-
-    DRF deep-copies every declared field when a serializer's fields are first read; validating
-    through `run_validation` on one long-lived instance writes no state on it, so the instance
-    serves every request (and every thread).
-    """
-    serializer.fields  # noqa: B018 (reading them builds and binds them)
-    return serializer
-
-
-# One instance each, see `_built`.
 DATA_VALIDATORS: dict[str, serializers.Serializer] = {
-    event_type: _built(serializer()) for event_type, serializer in DATA_SERIALIZERS.items()
+    event_type: serializer_built(serializer())
+    for event_type, serializer in DATA_SERIALIZERS.items()
 }
 
 
@@ -101,5 +91,5 @@ class WebhookEventOutputSerializer(serializers.Serializer):
     )
 
 
-EVENT_INPUT = _built(ClerkEventInputSerializer())
-EVENT_OUTPUT = _built(WebhookEventOutputSerializer())
+EVENT_INPUT = serializer_built(ClerkEventInputSerializer())
+EVENT_OUTPUT = serializer_built(WebhookEventOutputSerializer())
