@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.dispatch import Signal
 
 from .models import DeletedClerkUser, User, UserPreferences
@@ -61,37 +61,66 @@ def user_get_or_create_by_clerk_id(*, clerk_user_id: str) -> User:
     return user
 
 
-@transaction.atomic
-def user_upsert_from_clerk(*, data: dict[str, Any]) -> User | None:
+# One statement: the tombstone check, the INSERT or the update that the ordering rule allows
+# (an object without `updated_at`, or older than the one stored, changes nothing), a username
+# another account holds left out (a new user goes without it, a known one keeps its own), and
+# the preferences row every user has. No row back means stale or tombstoned.
+_UPSERT_SQL = f"""
+WITH upserted AS (
+    INSERT INTO {User._meta.db_table} (
+        password, is_superuser, is_staff, is_active, date_joined, clerk_user_id, username,
+        email, first_name, last_name, image_url, clerk_created_at, clerk_updated_at
+    )
+    SELECT '', false, false, true, now(), %(clerk_user_id)s,
+        CASE WHEN EXISTS (
+            SELECT 1 FROM {User._meta.db_table} WHERE username = %(username)s
+        ) THEN NULL ELSE %(username)s END,
+        %(email)s, %(first_name)s, %(last_name)s, %(image_url)s,
+        %(clerk_created_at)s, %(clerk_updated_at)s
+    WHERE NOT EXISTS (
+        SELECT 1 FROM {DeletedClerkUser._meta.db_table} WHERE clerk_user_id = %(clerk_user_id)s
+    )
+    ON CONFLICT (clerk_user_id) WHERE NOT (clerk_user_id = '') DO UPDATE SET
+        username = CASE WHEN EXISTS (
+            SELECT 1 FROM {User._meta.db_table} other
+            WHERE other.username = %(username)s AND other.id <> {User._meta.db_table}.id
+        ) THEN {User._meta.db_table}.username ELSE %(username)s END,
+        email = EXCLUDED.email,
+        first_name = EXCLUDED.first_name,
+        last_name = EXCLUDED.last_name,
+        image_url = EXCLUDED.image_url,
+        clerk_created_at = EXCLUDED.clerk_created_at,
+        clerk_updated_at = EXCLUDED.clerk_updated_at
+    WHERE {User._meta.db_table}.clerk_updated_at IS NULL
+        OR EXCLUDED.clerk_updated_at >= {User._meta.db_table}.clerk_updated_at
+    RETURNING id
+), preferences AS (
+    INSERT INTO {UserPreferences._meta.db_table} (
+        user_id, settings, onboarding, created_at, updated_at
+    )
+    SELECT id, '{{}}', '{{}}', now(), now() FROM upserted
+    ON CONFLICT (user_id) DO NOTHING
+)
+SELECT id FROM upserted
+"""
+
+
+def user_upsert_from_clerk(*, data: dict[str, Any]) -> int | None:
     """Mirror a Clerk user object, unless it is older than what we hold.
 
-    Returns the user, or None when the update was stale. Raises UserTombstoned for a deleted id.
+    Returns the user's id, or None when the update was stale. Raises UserTombstoned for a
+    deleted id. One round trip in the common case; a refused one pays a second to say why.
     """
     clerk_user_id = data["id"]
+    params = {"clerk_user_id": clerk_user_id, **_profile_from_clerk(data)}
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT_SQL, params)
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0]
     if DeletedClerkUser.objects.filter(clerk_user_id=clerk_user_id).exists():
         raise UserTombstoned(clerk_user_id)
-    profile = _profile_from_clerk(data)
-    user = User.objects.select_for_update().filter(clerk_user_id=clerk_user_id).first()
-    if user is None:
-        # One INSERT with the whole profile: webhooks create users in bulk.
-        try:
-            with transaction.atomic():
-                return User.objects.create(clerk_user_id=clerk_user_id, **profile)
-        except IntegrityError:  # created meanwhile, or the username is taken: update below
-            user, _ = User.objects.select_for_update().get_or_create(clerk_user_id=clerk_user_id)
-    incoming, stored = profile["clerk_updated_at"], user.clerk_updated_at
-    if stored is not None and (incoming is None or incoming < stored):
-        return None
-    for field, value in profile.items():
-        setattr(user, field, value)
-    try:
-        with transaction.atomic():
-            user.save(update_fields=[*profile.keys()])
-    except IntegrityError:
-        # Another account holds this username; keep ours rather than lose the update.
-        user.username = User.objects.get(pk=user.pk).username
-        user.save(update_fields=[*profile.keys()])
-    return user
+    return None
 
 
 @transaction.atomic

@@ -32,6 +32,11 @@ def memory_render(memory: Memory) -> dict[str, Any]:
     }
 
 
+def search_result_render(*, memory: Memory, score: float, similarity: float) -> dict[str, Any]:
+    """A search result: the memory's shape with its `score` and `similarity`."""
+    return {**memory_render(memory), "score": score, "similarity": similarity}
+
+
 def memory_event_render(event: MemoryEvent) -> dict[str, Any]:
     """The one JSON shape of a history entry, used by the history endpoint and the export."""
     return {

@@ -28,10 +28,10 @@ class ClerkUserOutcome(enum.Enum):
 def clerk_user_apply(*, data: dict[str, Any]) -> ClerkUserOutcome:
     """Mirror a validated Clerk user object; an older one than stored changes nothing."""
     try:
-        user = user_upsert_from_clerk(data=data)
+        user_id = user_upsert_from_clerk(data=data)
     except UserTombstoned:
         return ClerkUserOutcome.TOMBSTONED
-    return ClerkUserOutcome.APPLIED if user is not None else ClerkUserOutcome.STALE
+    return ClerkUserOutcome.APPLIED if user_id is not None else ClerkUserOutcome.STALE
 
 
 def _clerk_user_erase(data: dict[str, Any]) -> ClerkUserOutcome:

@@ -9,7 +9,12 @@ from core.api.fields import JSONObjectField, StrictCharField, StrictFloatField
 from core.api.serializers import RejectUnknownFieldsMixin
 from core.api.views import MAX_PAGE_SIZE
 from memories.models import MAX_CONTENT_LENGTH, Memory, MemoryCollection, MemoryEvent
-from memories.representations import memory_collection_render, memory_event_render, memory_render
+from memories.representations import (
+    memory_collection_render,
+    memory_event_render,
+    memory_render,
+    search_result_render,
+)
 from memories.selectors import SEARCH_MODES, SearchResult
 
 METADATA_MAX_BYTES = 16 * 1024
@@ -105,11 +110,7 @@ class MemorySearchResultSerializer(MemoryOutputSerializer):
     similarity = serializers.FloatField(help_text="Cosine similarity to the query, in any mode.")
 
     def to_representation(self, instance: SearchResult) -> dict[str, Any]:
-        return {
-            **memory_render(instance.memory),
-            "score": instance.score,
-            "similarity": instance.similarity,
-        }
+        return search_result_render(**instance._asdict())
 
 
 class MemorySearchOutputSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from core.api.schema import ErrorSerializer
 from core.api.views import OwnedViewSet, StrictCursorPagination, validated
 from memories.models import Memory, MemoryCollection
+from memories.representations import search_result_render
 from memories.selectors import (
     memory_collection_get,
     memory_collection_list,
@@ -39,7 +40,6 @@ from .serializers import (
     MemoryOutputSerializer,
     MemorySearchInputSerializer,
     MemorySearchOutputSerializer,
-    MemorySearchResultSerializer,
 )
 
 
@@ -116,7 +116,10 @@ class MemoryViewSet(OwnedViewSet):
         query = validated(MemorySearchInputSerializer, request.data)
         _own_collection(request, query)
         results = memory_recall(user=request.user, **query)
-        return Response({"results": MemorySearchResultSerializer(results, many=True).data})
+        # Rendered directly: a serializer per request would deep-copy its fields for nothing.
+        return Response(
+            {"results": [search_result_render(**result._asdict()) for result in results]}
+        )
 
 
 class MemoryCollectionViewSet(OwnedViewSet):

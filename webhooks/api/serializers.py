@@ -6,6 +6,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.api.fields import StrictCharField
+from core.api.serializers import serializer_built
 from webhooks.models import WebhookEvent
 
 MAX_BIGINT = 2**63 - 1
@@ -63,12 +64,19 @@ class ClerkEventInputSerializer(serializers.Serializer):
     data = serializers.DictField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        data_serializer = DATA_SERIALIZERS.get(attrs["type"])
-        if data_serializer is not None:
-            serializer = data_serializer(data=attrs["data"])
-            if not serializer.is_valid():
-                raise serializers.ValidationError({"data": serializer.errors})
+        data_validator = DATA_VALIDATORS.get(attrs["type"])
+        if data_validator is not None:
+            try:
+                data_validator.run_validation(attrs["data"])
+            except serializers.ValidationError as exc:
+                raise serializers.ValidationError({"data": exc.detail}) from exc
         return attrs
+
+
+DATA_VALIDATORS: dict[str, serializers.Serializer] = {
+    event_type: serializer_built(serializer())
+    for event_type, serializer in DATA_SERIALIZERS.items()
+}
 
 
 # Not a ModelSerializer, which rebuilds its fields from the model on every delivery.
@@ -78,9 +86,10 @@ class WebhookEventOutputSerializer(serializers.Serializer):
     svix_id = serializers.CharField()
     type = serializers.CharField()
     status = serializers.ChoiceField(choices=WebhookEvent.Status.choices)
-    duplicate = serializers.SerializerMethodField(
-        help_text="Whether this id had already taken effect."
+    duplicate = serializers.BooleanField(
+        read_only=True, help_text="Whether this id had already taken effect."
     )
 
-    def get_duplicate(self, event: WebhookEvent) -> bool:
-        return self.context["duplicate"]
+
+EVENT_INPUT = serializer_built(ClerkEventInputSerializer())
+EVENT_OUTPUT = serializer_built(WebhookEventOutputSerializer())
