@@ -116,6 +116,7 @@ def workers(django_db_setup: None, django_db_blocker: Any) -> Iterator[Workers]:
 
 
 @pytest.fixture
-def worker(workers: Workers, transactional_db: None) -> Workers:
+def worker(workers: Workers, transactional_db: None) -> Iterator[Workers]:
     workers.running()
-    return workers
+    yield workers
+    workers.settle()

@@ -205,7 +205,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {"MemoryTierEnum": "memories.models.Memory.Tier"},
+    "ENUM_NAME_OVERRIDES": {
+        "MemoryTierEnum": "memories.models.Memory.Tier",
+        "MissionStatusEnum": "missions.models.Mission.Status",
+        "MissionStepStatusEnum": "missions.models.MissionStep.Status",
+        "MessageStatusEnum": "conversations.models.Message.Status",
+        "IngestionJobStatusEnum": "memories.models.IngestionJob.Status",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------

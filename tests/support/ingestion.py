@@ -54,6 +54,12 @@ def _worker_answers() -> bool:
         return bool(celery_app.control.ping(timeout=0.5, connection=connection))
 
 
+def _worker_idle() -> bool:
+    with celery_app.connection_for_write() as connection:
+        active = celery_app.control.inspect(timeout=0.5, connection=connection).active()
+    return active is not None and not any(active.values())
+
+
 class Workers:
     """One worker process at a time with a fixed environment, replaced when a test kills it.
 
@@ -74,6 +80,12 @@ class Workers:
             # Tests time jobs, not the worker's start (seconds on a busy machine).
             wait_for(_worker_answers, timeout=WORKER_START_TIMEOUT)
         return self.current
+
+    def settle(self) -> None:
+        """Wait (a while) until the worker runs nothing, so that the next test's database flush
+        does not race a task still writing (a TRUNCATE deadlocked with a task's row locks)."""
+        if self.current is not None and self.current.process.poll() is None:
+            wait_for(_worker_idle, timeout=15, interval=0.2)
 
     def pool_processes(self) -> list[int]:
         pid = self.running().process.pid
