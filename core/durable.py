@@ -67,6 +67,22 @@ class RunLimits:
     batch: int = 500
 
 
+def limits_from_settings(prefix: str, *, stale: str = "STALE_SECONDS") -> Callable[[], RunLimits]:
+    """The limits in `<prefix>_MAX_ATTEMPTS`, `_UNSENT_GRACE_SECONDS`, `_REQUEUE_AFTER_SECONDS`,
+    `_<stale>` and `_SWEEP_BATCH`, read at each use so that a changed setting takes effect."""
+
+    def read() -> RunLimits:
+        return RunLimits(
+            max_attempts=getattr(settings, f"{prefix}_MAX_ATTEMPTS"),
+            unsent_grace=getattr(settings, f"{prefix}_UNSENT_GRACE_SECONDS"),
+            requeue_after=getattr(settings, f"{prefix}_REQUEUE_AFTER_SECONDS"),
+            stale_after=getattr(settings, f"{prefix}_{stale}"),
+            batch=getattr(settings, f"{prefix}_SWEEP_BATCH"),
+        )
+
+    return read
+
+
 @dataclass(frozen=True)
 class DurableRuns:
     """One kind of durable row: its model, its statuses, its task and its limits."""

@@ -5,24 +5,13 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.db.models import Q
 
-from core.durable import DurableRuns, RunLimits, run_send, task_send
+from core.durable import DurableRuns, limits_from_settings, run_send, task_send
 
 from ..models import Message
 
 REPLY_RUN = "conversations.tasks.reply_run"
-
-
-def _limits() -> RunLimits:
-    return RunLimits(
-        max_attempts=settings.CHAT_MAX_ATTEMPTS,
-        unsent_grace=settings.CHAT_UNSENT_GRACE_SECONDS,
-        requeue_after=settings.CHAT_REQUEUE_AFTER_SECONDS,
-        stale_after=settings.CHAT_STALE_SECONDS,
-        batch=settings.CHAT_SWEEP_BATCH,
-    )
 
 
 REPLY_RUNS = DurableRuns(
@@ -30,7 +19,7 @@ REPLY_RUNS = DurableRuns(
     task=REPLY_RUN,
     ready=(Message.Status.PENDING,),
     running=Message.Status.STREAMING,
-    limits=_limits,
+    limits=limits_from_settings("CHAT"),
     scope=Q(role=Message.Role.ASSISTANT),
 )
 

@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -28,23 +27,13 @@ RESULT_KEYS = ("added", "updated", "deleted", "unchanged")
 JOB_ERROR_MAX_LENGTH = 2000
 
 
-def _limits() -> durable.RunLimits:
-    # No heartbeat while a job runs: it is stale once untouched for longer than any run may take.
-    return durable.RunLimits(
-        max_attempts=settings.INGESTION_MAX_ATTEMPTS,
-        unsent_grace=settings.INGESTION_UNSENT_GRACE_SECONDS,
-        requeue_after=settings.INGESTION_REQUEUE_AFTER_SECONDS,
-        stale_after=settings.INGESTION_REQUEUE_AFTER_SECONDS,
-        batch=settings.INGESTION_SWEEP_BATCH,
-    )
-
-
 INGESTION_RUNS = durable.DurableRuns(
     model=IngestionJob,
     task=queue.INGESTION_JOB_RUN,
     ready=(IngestionJob.Status.QUEUED,),
     running=IngestionJob.Status.RUNNING,
-    limits=_limits,
+    # No heartbeat while a job runs: it is stale once untouched for longer than any run may take.
+    limits=durable.limits_from_settings("INGESTION", stale="REQUEUE_AFTER_SECONDS"),
     heartbeat_field="updated_at",
     run_id_field=None,
     owned_by_lock=True,

@@ -5,23 +5,11 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
-
-from core.durable import DurableRuns, RunLimits, run_send, task_send
+from core.durable import DurableRuns, limits_from_settings, run_send, task_send
 
 from ..models import Mission
 
 MISSION_RUN = "missions.tasks.mission_run"
-
-
-def _limits() -> RunLimits:
-    return RunLimits(
-        max_attempts=settings.MISSIONS_MAX_ATTEMPTS,
-        unsent_grace=settings.MISSIONS_UNSENT_GRACE_SECONDS,
-        requeue_after=settings.MISSIONS_REQUEUE_AFTER_SECONDS,
-        stale_after=settings.MISSIONS_STALE_SECONDS,
-        batch=settings.MISSIONS_SWEEP_BATCH,
-    )
 
 
 # Waiting for a worker: a new mission (planning) or one that goes on (running, not claimed).
@@ -30,7 +18,7 @@ MISSION_RUNS = DurableRuns(
     task=MISSION_RUN,
     ready=(Mission.Status.PLANNING, Mission.Status.RUNNING),
     running=Mission.Status.RUNNING,
-    limits=_limits,
+    limits=limits_from_settings("MISSIONS"),
 )
 
 
