@@ -155,6 +155,39 @@ class MemoryVector(models.Model):
         return f"vector of memory {self.memory_id}"
 
 
+class SearchTerm(models.Model):
+    """How many of a user's memories hold a word (a lexeme of `MemoryVector.content_search`):
+    the document frequency that BM25 weighs the word by, over that user's memories alone.
+
+    A database trigger on memories_memoryvector keeps it (migration 0012); nothing writes it
+    directly. A word no memory holds any more has no row.
+    """
+
+    pk = models.CompositePrimaryKey("user_id", "term")
+    user_id = models.BigIntegerField()
+    term = models.TextField()
+    documents = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.term!r} in {self.documents} memories of user {self.user_id}"
+
+
+class SearchTotals(models.Model):
+    """A user's memories as BM25 counts them: how many, and their summed length in words
+    (distinct lexemes), for the average length it normalises by. Kept with `SearchTerm`; a
+    user with no memories has no row."""
+
+    user_id = models.BigIntegerField(primary_key=True)
+    documents = models.IntegerField()
+    length = models.BigIntegerField()
+
+    class Meta:
+        verbose_name_plural = "search totals"
+
+    def __str__(self) -> str:
+        return f"{self.documents} memories of user {self.user_id}"
+
+
 class MemoryEvent(models.Model):
     """History of a memory, like an audit log; it outlives the memory it describes."""
 

@@ -1,8 +1,12 @@
-"""Search of a user's memories: by meaning (embedding), by words (full text), or both fused.
+"""Search of a user's memories: by meaning (embedding), by words (BM25), or both fused.
 
-`hybrid` fuses the vector ranking and the full-text ranking by reciprocal rank fusion: each
-memory scores the sum of 1 / (RRF_K + its position) over the rankings it appears in. Meaning
-finds "User has a dog named Bolt" for "what pets do I have?"; words find it for "Bolt".
+`hybrid` fuses the two rankings by their scores: the candidates are the best FUSION_DEPTH of
+each; each candidate's cosine similarity is scaled to 0..1 across them (min to max), its BM25
+score likewise (0 to the best), and the two are added with the words weighing TEXT_WEIGHT times
+the share of the question's words that the user's memories hold at all. A question none of
+whose words the user has ever written ranks by meaning alone; one whose words are all there
+(a name, a place) leans on them. Meaning finds "User has a dog named Bolt" for "what pets do I
+have?"; words find it for "Bolt". The words half is memories.selectors.search_text.
 
 Search picks its plan by the size of what it searches: an exact scan over the user's rows when
 there are few of them (HNSW would wander the whole graph looking for them), the HNSW index on the
@@ -26,15 +30,18 @@ from accounts.models import User
 from memories import metrics
 from memories.models import EMBEDDING_DIMENSIONS, Memory, MemoryCollection, MemoryVector
 
+from .search_text import text_ranking_sql, text_share_sql
+
 # Below this many candidate rows an exact scan beats the index. Measured by bench/search.py on
 # 100k memories: exact 4-6 ms for 2,100 rows and 10 ms for 5,000, HNSW 5-7 ms for either; HNSW
 # for a user of 130-300 rows 30-60 ms at recall 0.91-0.94, as it must wander the whole graph.
 SEARCH_EXACT_MAX_ROWS = 3000
 SEARCH_EF_SEARCH = 100
 SEARCH_MODES = ("hybrid", "vector", "text")
-# The usual constant of reciprocal rank fusion, and how deep each ranking feeds the fusion.
-RRF_K = 60
+# How deep each ranking feeds the fusion, and the most the words weigh in it (when the user's
+# memories hold every word of the question). docs/search.md has the figures behind them.
 FUSION_DEPTH = 30
+TEXT_WEIGHT = 0.7
 
 RELATED_KEYED_LIMIT = 20
 
@@ -89,6 +96,7 @@ def _filters(
 
 
 class _Plan(NamedTuple):
+    user_id: int
     where: str
     where_params: list[Any]
     use_index: bool
@@ -107,13 +115,13 @@ class _Plan(NamedTuple):
         )
 
     def matching(self, text: str, limit: int) -> tuple[str, list[Any]]:
-        """The memories matching the words of `text` as (memory_id, text_rank) rows."""
-        return (
-            f"SELECT memory_id, ts_rank(content_search, terms) AS text_rank"
-            f" FROM {_TABLE}, memories_search_query(%s) AS terms"
-            f" WHERE {self.where} AND content_search @@ terms"
-            f" ORDER BY text_rank DESC, memory_id LIMIT %s",
-            [text, *self.where_params, limit],
+        """The memories best for the words of `text` as (memory_id, text_rank) rows."""
+        return text_ranking_sql(
+            user_id=self.user_id,
+            where=self.where,
+            where_params=self.where_params,
+            text=text,
+            limit=limit,
         )
 
 
@@ -142,18 +150,29 @@ def _hybrid_sql(plan: _Plan, vector: str, text: str) -> tuple[str, list[Any]]:
     depth = max(plan.top_k, FUSION_DEPTH)
     nearest, nearest_params = plan.nearest(vector, depth)
     matching, matching_params = plan.matching(text, depth)
-    # Memories of equal text rank share a position (rank(), not row_number()); equal fused
-    # scores go to the nearer in meaning.
-    fused = (
-        f"SELECT memory_id, sum(1.0 / ({RRF_K} + position))::float8 AS score FROM ("
-        f" SELECT memory_id, row_number() OVER (ORDER BY similarity DESC) AS position, similarity"
-        f" FROM ({nearest}) AS nearest"
-        f" UNION ALL SELECT memory_id, rank() OVER (ORDER BY text_rank DESC), NULL"
-        f" FROM ({matching}) AS matching"
-        f") AS positions GROUP BY memory_id"
-        f" ORDER BY score DESC, max(similarity) DESC NULLS LAST, memory_id LIMIT %s"
+    share, share_params = text_share_sql(user_id=plan.user_id, text=text)
+    candidates = (
+        f"SELECT memory_id, max(text_rank) AS text_rank FROM ("
+        f" SELECT memory_id, NULL::float8 AS text_rank FROM ({nearest}) AS nearest"
+        f" UNION ALL SELECT memory_id, text_rank FROM ({matching}) AS matching"
+        f") AS found GROUP BY memory_id"
     )
-    return _with_similarity(fused, [*nearest_params, *matching_params, plan.top_k], vector)
+    # Equal similarities all scale to 1; memories the words did not find score 0 for words.
+    meaning = (
+        "coalesce((similarity - min(similarity) OVER ())"
+        " / nullif(max(similarity) OVER () - min(similarity) OVER (), 0), 1)"
+    )
+    words = "coalesce(text_rank / nullif(max(text_rank) OVER (), 0), 0)"
+    fused = (
+        f"SELECT memory_id, (1 - weight) * {meaning} + weight * {words} AS score, similarity"
+        f" FROM (SELECT found.memory_id, found.text_rank,"
+        f" 1 - (vector.embedding_half <=> %s) AS similarity"
+        f" FROM ({candidates}) AS found JOIN {_TABLE} AS vector USING (memory_id)) AS scored,"
+        f" (SELECT {TEXT_WEIGHT} * ({share}) AS weight) AS weighting"
+        f" ORDER BY score DESC, similarity DESC, memory_id LIMIT %s"
+    )
+    params = [vector, *nearest_params, *matching_params, *share_params, plan.top_k]
+    return fused, params
 
 
 _MODE_SQL = {"hybrid": _hybrid_sql, "vector": _vector_sql, "text": _text_sql}
@@ -184,7 +203,7 @@ def memory_ranking(
     candidates = _search_candidates(user=user, tiers=tiers, collection=collection)
     use_index = _has_at_least(candidates, SEARCH_EXACT_MAX_ROWS)
     where, where_params = _filters(user=user, tiers=tiers, collection=collection)
-    plan = _Plan(where, where_params, use_index, top_k)
+    plan = _Plan(user.pk, where, where_params, use_index, top_k)
     with transaction.atomic() if use_index else nullcontext():
         if use_index:
             _set_index_scan(max(top_k, FUSION_DEPTH))

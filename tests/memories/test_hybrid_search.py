@@ -91,7 +91,7 @@ def test_scores_order_each_mode_and_similarity_is_cosine(user, facts):
             assert result.similarity == pytest.approx(expected[result.memory.content], abs=2e-3)
     (best, *_) = memory_recall(user=user, query=query, top_k=8, mode="hybrid")
     assert best.memory.content == "User has a dog named Bolt"
-    assert best.score == pytest.approx(2 / 61)  # first in both rankings
+    assert best.score == pytest.approx(1.0)  # the best of both halves: both scale to 1
 
 
 def test_min_score_filters_on_similarity_in_every_mode(user, facts):

@@ -172,7 +172,7 @@ def test_both_plans_find_the_exact_neighbours_of_one_user_only(user, other_user,
 def _plan(user, *, use_index, mode="vector"):
     where, params = plans._filters(user=user, tiers=None, collection=None)
     vector = plans._vector_text(np.ones(1536) / np.sqrt(1536))
-    plan = plans._Plan(where, params, use_index, 10)
+    plan = plans._Plan(user.pk, where, params, use_index, 10)
     sql, params = plans._MODE_SQL[mode](plan, vector, "m7")
     with transaction.atomic(), connection.cursor() as cursor:
         if use_index:
