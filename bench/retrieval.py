@@ -44,8 +44,6 @@ sys.path.insert(0, str(BASE_DIR))
 
 from config.embedded import ensure_stack  # noqa: E402
 
-logging.getLogger("bm25s").setLevel(logging.WARNING)
-
 FACTS_PATH = Path(__file__).with_name("retrieval_set.json")
 CONVERSATIONS = Path(__file__).with_name("conversations")
 MODES = ("vector", "text", "hybrid")
@@ -178,6 +176,7 @@ def bm25s_found(corpus: Corpus) -> list[list[str]]:
     import bm25s
     import Stemmer
 
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     stemmer = Stemmer.Stemmer("english")
 
     def tokens(texts: list[str]):

@@ -9,6 +9,11 @@
 # in lexeme order, so two transactions writing one user's memories wait for each other rather
 # than deadlock. The trigger is created before the backfill, in one transaction that locks out
 # writers until both are done.
+#
+# BM25 reads `content_search` of every memory it scores. With the embedding stored in the row
+# (3 KB), PostgreSQL had moved every `content_search` out of line into TOAST, so each one read
+# cost an index lookup and another page: it is kept in the row now (STORAGE MAIN), and the rows
+# already written are rewritten so.
 
 from django.db import migrations, models
 
@@ -68,6 +73,40 @@ CREATE FUNCTION memories_search_terms(query text) RETURNS text[]
         ) AS terms
     );
 
+-- The words of a question as one user's memories weigh them: those that count (held by at most
+-- half of the memories) with their inverse document frequencies, the memories' average length,
+-- the words that find memories on their own (rarest first, while the memories holding them come
+-- to at most max_rows), and the share of the question's words the memories hold at all.
+-- PL/pgSQL with a generic plan, so that its plan is made once per connection rather than at
+-- every search (it is two primary-key lookups whoever asks).
+CREATE FUNCTION memories_search_words(owner bigint, question text, max_rows integer)
+    RETURNS TABLE (
+        terms text[], weights float8[], average_length float8, finding text[], share float8
+    )
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+    question_terms text[] := memories_search_terms(question);
+BEGIN
+    RETURN QUERY
+    SELECT coalesce(array_agg(held.term) FILTER (WHERE held.counts), '{}'),
+        coalesce(array_agg(held.idf) FILTER (WHERE held.counts), '{}'),
+        coalesce(max(held.mean_length), 1),
+        coalesce(array_agg(held.term) FILTER (WHERE held.counts AND held.reach <= max_rows), '{}'),
+        count(*)::float8 / greatest(cardinality(question_terms), 1)
+    FROM (
+        SELECT term.term,
+            ln(1 + (totals.documents - term.documents + 0.5)::float8 / (term.documents + 0.5))
+                AS idf,
+            totals.length::float8 / totals.documents AS mean_length,
+            term.documents * 2 <= greatest(totals.documents, 2) AS counts,
+            sum(term.documents) OVER (ORDER BY term.documents, term.term) AS reach
+        FROM memories_searchterm AS term
+        JOIN memories_searchtotals AS totals ON totals.user_id = term.user_id
+        WHERE term.user_id = owner AND term.term = ANY(question_terms)
+    ) AS held;
+END
+$$;
+
 -- The OR of lexemes as a tsquery, each quoted so that it is matched as it is.
 CREATE FUNCTION memories_search_any(terms text[]) RETURNS tsquery
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -81,12 +120,21 @@ CREATE FUNCTION memories_search_any(terms text[]) RETURNS tsquery
 """
 
 DROP_STATISTICS_FUNCTIONS = """
+DROP FUNCTION memories_search_words(bigint, text, integer);
 DROP FUNCTION memories_search_any(text[]);
 DROP FUNCTION memories_search_terms(text);
 DROP TRIGGER memories_search_statistics_update ON memories_memoryvector;
 DROP TRIGGER memories_search_statistics_insert_delete ON memories_memoryvector;
 DROP FUNCTION memories_search_statistics_sync();
 DROP FUNCTION memories_search_statistics_add(bigint, tsvector, integer);
+"""
+
+KEEP_IN_ROW = """
+ALTER TABLE memories_memoryvector ALTER COLUMN content_search SET STORAGE MAIN;
+UPDATE memories_memoryvector AS vector
+SET content_search = memories_search_document(memory.content)
+FROM memories_memory AS memory
+WHERE memory.id = vector.memory_id;
 """
 
 BACKFILL = """
@@ -105,6 +153,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunSQL(
+            KEEP_IN_ROW,
+            "ALTER TABLE memories_memoryvector ALTER COLUMN content_search SET STORAGE EXTENDED",
+        ),
         migrations.CreateModel(
             name="SearchTerm",
             fields=[

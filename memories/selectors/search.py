@@ -30,7 +30,7 @@ from accounts.models import User
 from memories import metrics
 from memories.models import EMBEDDING_DIMENSIONS, Memory, MemoryCollection, MemoryVector
 
-from .search_text import text_ranking_sql, text_share_sql
+from .search_text import Words, text_finds_sql, text_rank_sql, text_words
 
 # Below this many candidate rows an exact scan beats the index. Measured by bench/search.py on
 # 100k memories: exact 4-6 ms for 2,100 rows and 10 ms for 5,000, HNSW 5-7 ms for either; HNSW
@@ -114,24 +114,17 @@ class _Plan(NamedTuple):
             [vector, *self.where_params, *order_params, limit],
         )
 
-    def matching(self, text: str, limit: int) -> tuple[str, list[Any]]:
-        """The memories best for the words of `text` as (memory_id, text_rank) rows."""
-        return text_ranking_sql(
-            user_id=self.user_id,
-            where=self.where,
-            where_params=self.where_params,
-            text=text,
-            limit=limit,
+    def found(self, vector: str, words: Words, limit: int) -> tuple[str, list[Any]]:
+        """The memories the words find, best first by words, as (memory_id, similarity,
+        text_rank) rows."""
+        finds, finds_params = text_finds_sql(words)
+        rank, rank_params = text_rank_sql(words)
+        return (
+            f"SELECT memory_id, 1 - (embedding_half <=> %s) AS similarity, {rank} AS text_rank"
+            f" FROM {_TABLE} WHERE {self.where} AND {finds}"
+            f" ORDER BY text_rank DESC, memory_id LIMIT %s",
+            [vector, *rank_params, *self.where_params, *finds_params, limit],
         )
-
-
-def _with_similarity(sql: str, params: list[Any], vector: str) -> tuple[str, list[Any]]:
-    """(memory_id, score) rows with the cosine similarity of each memory added."""
-    return (
-        f"SELECT found.memory_id, found.score, 1 - (vector.embedding_half <=> %s)"
-        f" FROM ({sql}) AS found JOIN {_TABLE} AS vector USING (memory_id)",
-        [vector, *params],
-    )
 
 
 def _vector_sql(plan: _Plan, vector: str, text: str) -> tuple[str, list[Any]]:
@@ -140,39 +133,62 @@ def _vector_sql(plan: _Plan, vector: str, text: str) -> tuple[str, list[Any]]:
 
 
 def _text_sql(plan: _Plan, vector: str, text: str) -> tuple[str, list[Any]]:
-    matching, params = plan.matching(text, plan.top_k)
-    return _with_similarity(
-        f"SELECT memory_id, text_rank AS score FROM ({matching}) m", params, vector
+    found, params = plan.found(vector, text_words(user_id=plan.user_id, text=text), plan.top_k)
+    return f"SELECT memory_id, text_rank, similarity FROM ({found}) AS found", params
+
+
+def _scanned_candidates(plan: _Plan, vector: str, words: Words) -> tuple[str, list[Any]]:
+    """The exact plan's candidates, from one scan of the user's rows: the nearest, and the
+    best of those the words find."""
+    depth = max(plan.top_k, FUSION_DEPTH)
+    finds, finds_params = text_finds_sql(words)
+    rank, rank_params = text_rank_sql(words)
+    scanned = (
+        f"SELECT memory_id, 1 - (embedding_half <=> %s) AS similarity,"
+        f" CASE WHEN {finds} THEN {rank} END AS text_rank FROM {_TABLE} WHERE {plan.where}"
+    )
+    return (
+        f"WITH scanned AS MATERIALIZED ({scanned})"
+        f" (SELECT * FROM scanned ORDER BY similarity DESC, memory_id LIMIT {depth})"
+        f" UNION (SELECT * FROM scanned WHERE text_rank IS NOT NULL"
+        f" ORDER BY text_rank DESC, memory_id LIMIT {depth})",
+        [vector, *finds_params, *rank_params, *plan.where_params],
+    )
+
+
+def _indexed_candidates(plan: _Plan, vector: str, words: Words) -> tuple[str, list[Any]]:
+    """The index plan's candidates: the nearest by HNSW, and the best of those the words find
+    by the GIN index."""
+    depth = max(plan.top_k, FUSION_DEPTH)
+    nearest, params = plan.nearest(vector, depth)
+    nearest = f"SELECT memory_id, similarity, NULL::float8 AS text_rank FROM ({nearest}) AS n"
+    if not words.finding:
+        return nearest, params
+    found, found_params = plan.found(vector, words, depth)
+    return (
+        f"SELECT memory_id, max(similarity) AS similarity, max(text_rank) AS text_rank"
+        f" FROM ({nearest} UNION ALL ({found})) AS candidates GROUP BY memory_id",
+        [*params, *found_params],
     )
 
 
 def _hybrid_sql(plan: _Plan, vector: str, text: str) -> tuple[str, list[Any]]:
-    depth = max(plan.top_k, FUSION_DEPTH)
-    nearest, nearest_params = plan.nearest(vector, depth)
-    matching, matching_params = plan.matching(text, depth)
-    share, share_params = text_share_sql(user_id=plan.user_id, text=text)
-    candidates = (
-        f"SELECT memory_id, max(text_rank) AS text_rank FROM ("
-        f" SELECT memory_id, NULL::float8 AS text_rank FROM ({nearest}) AS nearest"
-        f" UNION ALL SELECT memory_id, text_rank FROM ({matching}) AS matching"
-        f") AS found GROUP BY memory_id"
-    )
-    # Equal similarities all scale to 1; memories the words did not find score 0 for words.
+    words = text_words(user_id=plan.user_id, text=text)
+    candidates_of = _indexed_candidates if plan.use_index else _scanned_candidates
+    candidates, params = candidates_of(plan, vector, words)
+    # Equal similarities all scale to 1; memories the words do not find score 0 for words.
     meaning = (
         "coalesce((similarity - min(similarity) OVER ())"
         " / nullif(max(similarity) OVER () - min(similarity) OVER (), 0), 1)"
     )
-    words = "coalesce(text_rank / nullif(max(text_rank) OVER (), 0), 0)"
-    fused = (
-        f"SELECT memory_id, (1 - weight) * {meaning} + weight * {words} AS score, similarity"
-        f" FROM (SELECT found.memory_id, found.text_rank,"
-        f" 1 - (vector.embedding_half <=> %s) AS similarity"
-        f" FROM ({candidates}) AS found JOIN {_TABLE} AS vector USING (memory_id)) AS scored,"
-        f" (SELECT {TEXT_WEIGHT} * ({share}) AS weight) AS weighting"
-        f" ORDER BY score DESC, similarity DESC, memory_id LIMIT %s"
+    by_words = "coalesce(text_rank / nullif(max(text_rank) OVER (), 0), 0)"
+    weight = TEXT_WEIGHT * words.share
+    return (
+        f"SELECT memory_id, {1 - weight} * {meaning} + {weight} * {by_words} AS score,"
+        f" similarity FROM ({candidates}) AS candidates"
+        f" ORDER BY score DESC, similarity DESC, memory_id LIMIT %s",
+        [*params, plan.top_k],
     )
-    params = [vector, *nearest_params, *matching_params, *share_params, plan.top_k]
-    return fused, params
 
 
 _MODE_SQL = {"hybrid": _hybrid_sql, "vector": _vector_sql, "text": _text_sql}

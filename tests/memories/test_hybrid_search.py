@@ -73,6 +73,27 @@ def test_a_question_of_stop_words_matches_no_text(user, facts):
     assert len(contents(user, "what is it that I have?", "hybrid")) == 3
 
 
+@pytest.mark.parametrize("question", ["what pets do I have?", "which medicine can't I take"])
+def test_a_question_none_of_whose_words_the_user_holds_ranks_by_meaning(user, facts, question):
+    assert contents(user, question, "text") == []
+    assert contents(user, question, "hybrid", top_k=8) == contents(user, question, "vector", 8)
+
+
+def test_a_word_the_user_holds_outweighs_a_nearer_meaning(user):
+    axes = np.eye(1536)
+    near = memory_create(user=user, content="User sings in a choir", embedding=axes[0])
+    named = memory_create(user=user, content="User's cousin is Zephyrine", embedding=axes[1])
+    memory_create(user=user, content="User swims on Fridays", embedding=axes[2])
+    query = {"user": user, "embeddings": [0.9 * axes[0] + 0.1 * axes[1]], "texts": ["Zephyrine"]}
+    (by_meaning,) = memory_find_similar(**query, top_k=3, mode="vector")
+    (by_both,) = memory_find_similar(**query, top_k=3, mode="hybrid")
+    assert by_meaning[0].memory == near
+    assert by_both[0].memory == named
+    # Meaning scaled min (the swim, 0) to max (the choir); words 1 for the one memory holding it.
+    scaled = by_both[0].similarity / by_meaning[0].similarity
+    assert by_both[0].score == pytest.approx(0.3 * scaled + 0.7, abs=1e-3)
+
+
 def test_text_matching_never_crosses_users(user, other_user, facts):
     theirs = memory_create(user=other_user, content="User works at Acme as a welder")
     assert contents(user, "Acme", "text") == []

@@ -7,10 +7,17 @@ from django.db import connection, transaction
 
 from accounts.models import User
 from memories.models import MemoryEvent, SearchTerm, SearchTotals
+from memories.selectors import search, search_text
 from memories.services import memory_create, memory_delete, memory_recall, memory_update
 from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["exact", "index"])
+def plan(request, monkeypatch):
+    """Both plans rank alike: a scan of the user's rows, or the GIN and HNSW indexes."""
+    monkeypatch.setattr(search, "SEARCH_EXACT_MAX_ROWS", 10**6 if request.param == "exact" else 1)
 
 
 def texts(user, query):
@@ -43,7 +50,7 @@ def kept() -> tuple[dict, dict]:
     return terms, totals
 
 
-def test_a_word_in_every_memory_does_not_decide(user):
+def test_a_word_in_every_memory_does_not_decide(user, plan):
     memory_create(user=user, content="User lives in Porto")
     memory_create(user=user, content="User has a dog, and the user walks the user's dog daily")
     memory_create(user=user, content="User plays chess")
@@ -51,7 +58,7 @@ def test_a_word_in_every_memory_does_not_decide(user):
     assert texts(user, "where does the user live")[0] == "User lives in Porto"
 
 
-def test_a_rare_name_outweighs_a_common_word_said_twice(user):
+def test_a_rare_name_outweighs_a_common_word_said_twice(user, plan):
     for i in range(6):
         memory_create(user=user, content=f"User drinks coffee, strong coffee, at cafe {i}")
     memory_create(user=user, content="User's dog Bolt loves coffee beans")
@@ -64,7 +71,7 @@ def test_a_rare_name_outweighs_a_common_word_said_twice(user):
     )
 
 
-def test_a_word_said_more_often_in_a_memory_ranks_it_higher(user):
+def test_a_word_said_more_often_in_a_memory_ranks_it_higher(user, plan):
     memory_create(user=user, content="User bakes bread")
     memory_create(user=user, content="User bakes bread: sourdough bread, rye bread")
     for i in range(6):
@@ -73,6 +80,22 @@ def test_a_word_said_more_often_in_a_memory_ranks_it_higher(user):
         "User bakes bread: sourdough bread, rye bread",
         "User bakes bread",
     ]
+
+
+def test_a_word_in_more_memories_than_the_cap_finds_none_but_still_scores(user, plan, monkeypatch):
+    monkeypatch.setattr(search_text, "TEXT_MAX_ROWS", 3)
+    for i in range(4):
+        memory_create(user=user, content=f"User walked in the park, walk {i}")
+    memory_create(user=user, content="User walked the dog Bolt in the park")
+    for i in range(6):
+        memory_create(user=user, content=f"User read book {i}")
+    assert texts(user, "park") == []  # five memories hold it: more than the cap
+    assert texts(user, "Bolt park") == ["User walked the dog Bolt in the park"]
+    alone, with_park = scores(user, "Bolt"), scores(user, "Bolt park")
+    assert (
+        with_park["User walked the dog Bolt in the park"]
+        > alone["User walked the dog Bolt in the park"]
+    )
 
 
 def test_one_users_memories_never_change_anothers_weights(user, other_user):
