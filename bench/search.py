@@ -15,23 +15,22 @@ large users: the `memory_find_similar` selector with each plan forced (where the
 threshold), the selector as it is (p50/p95, CPU per query, recall@10 against exact search: numpy
 over the vectors for `vector`, the exact-scan plan for `hybrid`) and `POST /api/v1/memories/search`
 over HTTP on the same queries, in alternating slices, with the ratio of their p95s (target: at
-most 2); then `POST /api/v1/memories`.
+most 2); then `POST /api/v1/memories`. With the text corpus, first the cost of reading the words'
+document frequencies from the per-user table against counting them from the GIN index.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
-import hashlib
 import logging
 import os
 import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -41,193 +40,19 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from bench._live import LiveServer, _cpu, live_server  # noqa: E402
+from bench._search_corpus import (  # noqa: E402
+    DenseCorpus,
+    TextCorpus,
+    User,
+    create_users,
+    load_memories,
+    pick_classes,
+    timed,
+    user_sizes,
+)
 from tests.support.clerk import SigningKey, mint_token  # noqa: E402
 
-DIMENSIONS = 1536
-LATENT_DIMENSIONS = 64
-TOPICS = 2000
-TOPIC_WORDS = 10
-VOCABULARY = 6000
-NOISE_SHARE = 0.1
-COPY_CHUNK = 5000
-CLASS_TARGETS = {"small": (100, 300), "medium": (600, 3000), "large": (3001, 10**9)}
-USERS_PER_CLASS = 3
 SLICE = 25  # queries per alternating slice of selector and HTTP measurements
-SYLLABLES = "ka lo mi ne ru sa to vi ba de fo gu ha ji ke li mo nu pa qi re si tu wa xe yo ze"
-
-
-@dataclass
-class User:
-    pk: int
-    clerk_id: str
-    size: int
-    klass: str = ""
-    topics: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
-    ids: list[uuid.UUID] = field(default_factory=list)
-    vectors: list[np.ndarray] = field(default_factory=list)
-
-
-# --- corpus ---------------------------------------------------------------------
-
-
-def user_sizes(total: int, users: int, large: int, rng: np.random.Generator) -> list[int]:
-    """A few heavy users (`large`, large/2.5, large/5); the rest Zipf-like, at least 5 each."""
-    heavy = [large, int(large / 2.5), large // 5]
-    rest = total - sum(heavy)
-    weights = 1.0 / np.arange(10, users + 10 - len(heavy)) ** 1.1
-    sizes = np.maximum(5, np.floor(weights / weights.sum() * rest)).astype(int)
-    sizes[0] += rest - sizes.sum()
-    rng.shuffle(sizes)
-    return [*heavy, *sizes.tolist()]
-
-
-class DenseCorpus:
-    """Unit vectors with topic structure in a low-dimensional subspace, plus isotropic noise."""
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.rng = rng
-        basis, _ = np.linalg.qr(rng.standard_normal((DIMENSIONS, LATENT_DIMENSIONS)))
-        self.projection = basis.T.astype(np.float32)
-        self.centers = rng.standard_normal((TOPICS, LATENT_DIMENSIONS)).astype(np.float32)
-        self.noise = np.sqrt(NOISE_SHARE * LATENT_DIMENSIONS * 1.5 / DIMENSIONS)
-
-    def _vectors(self, topics: np.ndarray, count: int) -> np.ndarray:
-        chosen = self.centers[self.rng.choice(topics, size=count)]
-        latent = chosen + 0.7 * self.rng.standard_normal(chosen.shape, dtype=np.float32)
-        vectors = latent @ self.projection
-        vectors += self.noise * self.rng.standard_normal(vectors.shape, dtype=np.float32)
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-
-    def memories(self, user: User, start: int, count: int) -> tuple[list[str], np.ndarray]:
-        contents = [f"bench memory {start + i} of {user.clerk_id}" for i in range(count)]
-        return contents, self._vectors(user.topics, count)
-
-    def queries(self, user: User, count: int) -> tuple[list[str] | None, np.ndarray]:
-        return None, self._vectors(user.topics, count)
-
-
-class TextCorpus:
-    """Sentences about each user's topics (made-up words), embedded by the local embedder."""
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.rng = rng
-        words = {
-            "".join(rng.choice(SYLLABLES.split(), size=int(rng.integers(2, 5))))
-            for _ in range(VOCABULARY)
-        }
-        self.words = np.array(sorted(words))
-        self.topics = rng.choice(self.words, size=(TOPICS, TOPIC_WORDS))
-
-    def _sentences(self, user: User, count: int, low: int, high: int) -> list[str]:
-        topics = self.topics[self.rng.choice(user.topics, size=count)]
-        return [
-            " ".join(self.rng.choice(topic, size=int(self.rng.integers(low, high)), replace=False))
-            for topic in topics
-        ]
-
-    def memories(self, user: User, start: int, count: int) -> tuple[list[str], np.ndarray]:
-        from memories.embeddings import embed_texts
-
-        sentences = self._sentences(user, count, 4, 9)
-        contents = [f"{text} n{start + i}" for i, text in enumerate(sentences)]
-        return contents, np.stack(embed_texts(contents))
-
-    def queries(self, user: User, count: int) -> tuple[list[str] | None, np.ndarray]:
-        from memories.embeddings import embed_texts
-
-        texts = self._sentences(user, count, 2, 5)
-        return texts, np.stack(embed_texts(texts))
-
-
-def pick_classes(users: list[User]) -> dict[str, list[User]]:
-    picked: dict[str, list[User]] = {}
-    for klass, (low, high) in CLASS_TARGETS.items():
-        fitting = sorted((u for u in users if low <= u.size <= high), key=lambda u: -u.size)
-        step = max(1, len(fitting) // USERS_PER_CLASS)
-        picked[klass] = fitting[::step][:USERS_PER_CLASS]
-        for user in picked[klass]:
-            user.klass = klass
-    return picked
-
-
-def create_users(sizes: list[int], rng: np.random.Generator) -> list[User]:
-    from accounts.models import User as UserModel
-
-    rows = UserModel.objects.bulk_create(
-        UserModel(clerk_user_id=f"user_bench{i:05d}", email=f"bench{i}@example.com",
-                  username=f"bench{i}")
-        for i in range(len(sizes))
-    )  # fmt: skip
-    return [
-        User(pk=row.pk, clerk_id=row.clerk_user_id, size=size,
-             topics=rng.choice(TOPICS, size=int(rng.integers(5, 40)), replace=False))
-        for row, size in zip(rows, sizes, strict=True)
-    ]  # fmt: skip
-
-
-def memory_rows(users: list[User], corpus: DenseCorpus | TextCorpus) -> Iterator[tuple]:
-    from psycopg.types.json import Jsonb
-
-    from memories.embeddings import LOCAL_MODEL_NAME
-
-    now = datetime.datetime.now(datetime.UTC)
-    for user in users:
-        for start in range(0, user.size, COPY_CHUNK):
-            contents, vectors = corpus.memories(user, start, min(COPY_CHUNK, user.size - start))
-            for offset, (content, vector) in enumerate(zip(contents, vectors, strict=True)):
-                memory_id = uuid.uuid4()
-                if user.klass:
-                    user.ids.append(memory_id)
-                    user.vectors.append(vector)
-                created = now - datetime.timedelta(minutes=start + offset)
-                yield (memory_id, user.pk, "long_term", content,
-                       hashlib.sha256(content.casefold().encode()).hexdigest(), vector,
-                       LOCAL_MODEL_NAME, 0.5, Jsonb({}), "import", 0, created, created)  # fmt: skip
-
-
-def load_memories(users: list[User], corpus: DenseCorpus | TextCorpus) -> None:
-    """COPY the rows in binary (the trigger fills the search table), with the HNSW index
-    dropped, then build it and analyse."""
-    import psycopg
-    from django.db import connection
-    from pgvector.psycopg import register_vector
-
-    from memories.models import MemoryVector
-
-    index = next(i for i in MemoryVector._meta.indexes if i.name == "memories_vector_hnsw_idx")
-    with connection.schema_editor() as editor:
-        editor.remove_index(MemoryVector, index)
-    columns = ("id, user_id, tier, content, content_hash, embedding, embedding_model, importance,"
-               " metadata, source, access_count, created_at, updated_at")  # fmt: skip
-    types = ["uuid", "int8", "varchar", "text", "varchar", "vector", "varchar", "float8", "jsonb",
-             "varchar", "int4", "timestamptz", "timestamptz"]  # fmt: skip
-    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
-        register_vector(conn)
-        sql = f"COPY memories_memory ({columns}) FROM STDIN (FORMAT BINARY)"
-        with conn.cursor() as cursor, cursor.copy(sql) as copy:
-            copy.set_types(types)
-            for row in memory_rows(users, corpus):
-                copy.write_row(row)
-        timed("build HNSW index", lambda: build_index(conn, MemoryVector, index))
-        for table in ("memories_memory", "memories_memoryvector"):
-            timed(f"vacuum analyze {table}", lambda t=table: conn.execute(f"VACUUM ANALYZE {t}"))
-
-
-def build_index(conn, model, index) -> None:
-    from django.db import connection
-
-    with connection.schema_editor(collect_sql=True) as editor:
-        sql = str(index.create_sql(model, editor))
-    conn.execute("SET maintenance_work_mem = '2GB'")
-    conn.execute("SET max_parallel_maintenance_workers = 1")
-    conn.execute(sql)
-
-
-def timed(label: str, action: Callable[[], object]) -> None:
-    started = time.perf_counter()
-    action()
-    print(f"{label}: {time.perf_counter() - started:.1f} s", flush=True)
-
 
 # --- measurements ---------------------------------------------------------------
 
@@ -386,6 +211,43 @@ def measure_create(client: httpx.Client, token: str, count: int) -> list[float]:
 # --- the run --------------------------------------------------------------------
 
 
+WEIGHTS_FROM_TABLE = "SELECT * FROM memories_search_words(%s, %s, 200)"
+WEIGHTS_FROM_INDEX = (
+    "SELECT term, (SELECT count(*) FROM (SELECT 1 FROM memories_memoryvector WHERE user_id = %s"
+    " AND content_search @@ memories_search_any(ARRAY[term]) LIMIT 1000) AS capped)"
+    " FROM unnest(memories_search_terms(%s)) AS term"
+)
+
+
+def weights_cost(sql: str, user: User, texts: list[str]) -> tuple[float, int]:
+    """ms per question and median shared buffers of reading the words' document frequencies."""
+    from django.db import connection
+
+    buffers = []
+    with connection.cursor() as cursor:
+        for text in texts:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", [user.pk, text])
+            top = cursor.fetchone()[0][0]["Plan"]
+            buffers.append(top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0))
+        started = time.perf_counter()
+        for text in texts:
+            cursor.execute(sql, [user.pk, text])
+            cursor.fetchall()
+    return (time.perf_counter() - started) * 1000 / len(texts), int(statistics.median(buffers))
+
+
+def compare_weights(classes: dict[str, list[User]], corpus: TextCorpus, args) -> None:
+    """The words' weights from the per-user table (what search reads), against counting each
+    word's memories from the GIN index at query time, stopping at 1,000."""
+    print("\nthe words' document frequencies: from the table | counted from the GIN index")
+    for user in (members[0] for members in classes.values()):
+        texts = make_queries(corpus, user, args.queries // 4).texts
+        table_ms, table_buffers = weights_cost(WEIGHTS_FROM_TABLE, user, texts)
+        index_ms, index_buffers = weights_cost(WEIGHTS_FROM_INDEX, user, texts)
+        print(f"{user.size:>7} rows: {table_ms:.2f} ms, {table_buffers} buffers"
+              f" | {index_ms:.2f} ms, {index_buffers} buffers", flush=True)  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> None:
     import django
 
@@ -399,6 +261,8 @@ def run(args: argparse.Namespace) -> None:
     classes = pick_classes(users)
     timed(f"load {args.memories} memories", lambda: load_memories(users, corpus))
     modes = args.modes if args.corpus == "text" else ["vector"]
+    if args.corpus == "text":
+        compare_weights(classes, corpus, args)
     for mode in modes:
         print(f"\n[{mode}] the selector with each plan forced:")
         compare_plans(classes, corpus, args, mode)
