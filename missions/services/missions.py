@@ -118,6 +118,7 @@ def mission_continue(mission: Mission) -> None:
     Saves and publishes."""
     now = timezone.now()
     steps = MissionStep.objects.filter(mission=mission)
+    runnable = False
     if mission.question_id is not None and not mission.resume_with:
         mission.status = Mission.Status.WAITING
     elif mission.wake_at is not None and mission.wake_at > now:
@@ -126,10 +127,12 @@ def mission_continue(mission: Mission) -> None:
         mission.status = Mission.Status.RUNNING if steps.exists() else Mission.Status.PLANNING
         # A run still winding down loses the mission, and stops at its next write.
         mission.run_id = mission.heartbeat_at = mission.enqueued_at = None
-        transaction.on_commit(lambda: mission_send(mission_id=mission.pk))
+        runnable = True
     mission.paused_from, mission.attempts = "", 0
     mission.save()
     mission_publish(mission)
+    if runnable:  # sent after the event (both on commit): the run's own events come after it
+        transaction.on_commit(lambda: mission_send(mission_id=mission.pk))
 
 
 @transaction.atomic
