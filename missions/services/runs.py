@@ -20,10 +20,9 @@ from core.durable import run_beat, run_claim, run_owned, run_release, runs_to_re
 from memories.models import Memory, MemoryEvent
 from memories.services import MemoryDuplicate, content_hash, memory_create
 
-from .. import metrics
 from ..models import Mission, MissionStep
 from ..selectors import FINISHED, missions_to_wake
-from .missions import mission_continue, mission_end
+from .missions import mission_continue, mission_end, step_end
 from .publishing import mission_publish, question_publish, step_publish
 from .sending import MISSION_RUNS, mission_send
 
@@ -95,13 +94,6 @@ def step_start(*, mission: Mission, index: int) -> MissionStep:
     return step
 
 
-def _step_done(mission: Mission, step: MissionStep, output: str) -> None:
-    step.status, step.output, step.finished_at = MissionStep.Status.DONE, output, timezone.now()
-    step.save(update_fields=["status", "output", "finished_at", "updated_at"])
-    step_publish(mission, step)
-    metrics.step_finished(kind=step.kind, status=step.status, started_at=step.started_at)
-
-
 @transaction.atomic
 def step_finish(*, mission: Mission, index: int, output: str) -> MissionStep:
     """Finish the step with its output; a step already done stays as it is. A question or a
@@ -110,7 +102,7 @@ def step_finish(*, mission: Mission, index: int, output: str) -> MissionStep:
     step = _step(locked, index)
     if step.status == MissionStep.Status.DONE:
         return step
-    _step_done(locked, step, output)
+    step_end(locked, step, status=MissionStep.Status.DONE, output=output)
     waited = locked.question_id is not None or locked.wake_at is not None
     locked.question_id, locked.question_text, locked.question_asked_at = None, "", None
     locked.wake_at = None
