@@ -10,6 +10,8 @@ from tests.support.processes import SPA
 
 MISSIONS = "/api/v1/missions"
 GOAL = "Help me get ready for the Porto half-marathon in March"
+ASKED = "What matters most to you about this (get ready for the Porto half-marathon in March), " \
+    "and by when?"  # the local agent's question about GOAL  # fmt: skip
 
 
 @pytest.fixture

@@ -3,24 +3,17 @@
 import pytest
 
 from missions.pipelines.runner import mission_advance
-from tests.missions.conftest import GOAL, MISSIONS
-from tests.support.missions import event_mission, event_summary
+from tests.missions.conftest import ASKED, GOAL, MISSIONS
+from tests.support.missions import event_mission, mission_timeline
 from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ASKED = "What matters most to you about this (get ready for the Porto half-marathon in March), " \
-    "and by when?"  # fmt: skip
 
 
 def _to_its_question(client, goal: str) -> dict:
     mission = client.post(MISSIONS, {"goal": goal}, format="json").json()
     mission_advance(mission_id=mission["id"])
     return client.get(f"{MISSIONS}/{mission['id']}").json()
-
-
-def _summaries(socket) -> list[tuple]:
-    return [event_summary(event) for event in socket.of_type("mission.")]
 
 
 def _asked(socket) -> list[dict]:
@@ -33,7 +26,7 @@ def test_a_missions_events_reach_its_owner_in_order_and_nobody_else(
     with socket_for(user) as mine, socket_for(other_user) as theirs:
         waiting = _to_its_question(user_client, GOAL)
         (question,) = _asked(mine)
-        assert _summaries(mine) == [
+        assert mission_timeline(mine) == [
             ("updated", "planning"),
             *[("step", index, "pending") for index in range(5)],
             ("updated", "running"),
@@ -57,9 +50,9 @@ def test_an_answer_and_what_the_run_does_with_it_arrive_in_order(
         answer = {"question": waiting["question"]["id"], "content": "Under two hours"}
         user_client.post(f"{MISSIONS}/{waiting['id']}/answer", answer, format="json")
         mission_advance(mission_id=waiting["id"])
-        wait_for(lambda: ("updated", "scheduled") in _summaries(socket), timeout=10, interval=0.02)
+        wait_for(lambda: ("updated", "scheduled") in mission_timeline(socket), timeout=10)
     assert len(socket.of_type("memory.created")) == 3  # the plan, written as memories
-    assert _summaries(socket) == [
+    assert mission_timeline(socket) == [
         ("updated", "running"),  # the answer
         ("step", 1, "done"), ("updated", "running"),
         ("step", 2, "running"), ("step", 2, "done"),

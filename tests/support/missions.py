@@ -19,3 +19,8 @@ def event_summary(event: dict[str, Any]) -> tuple[Any, ...]:
     if kind == "step":
         return kind, event["step"]["index"], event["step"]["status"]
     return kind, event["question"]["text"]
+
+
+def mission_timeline(socket: Any) -> list[tuple[Any, ...]]:
+    """The `mission.*` events a socket (tests.support.events.SocketEvents) got, in short."""
+    return [event_summary(event) for event in socket.of_type("mission.")]
