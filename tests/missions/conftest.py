@@ -6,9 +6,11 @@ from collections.abc import Callable
 import pytest
 
 from tests.support.events import SocketEvents
+from tests.support.missions import MISSIONS
 from tests.support.processes import SPA
 
-MISSIONS = "/api/v1/missions"
+__all__ = ["ASKED", "GOAL", "MISSIONS"]
+
 GOAL = "Help me get ready for the Porto half-marathon in March"
 ASKED = "What matters most to you about this (get ready for the Porto half-marathon in March), " \
     "and by when?"  # the local agent's question about GOAL  # fmt: skip

@@ -9,8 +9,8 @@ from memories.models import Memory
 from missions.models import Mission, MissionStep
 from missions.tasks import missions_sweep, missions_wake
 from tests.missions.conftest import ASKED, GOAL, MISSIONS
-from tests.support.ingestion import JOB_TIMEOUT, started_workers
-from tests.support.missions import mission_timeline
+from tests.support.ingestion import started_workers
+from tests.support.missions import mission_timeline, mission_until
 from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.slow
@@ -23,15 +23,6 @@ def workers(django_db_setup, django_db_blocker):
     env = {"LLM_PROVIDER": "local", "MISSIONS_CHECK_IN_SECONDS": str(CHECK_IN_SECONDS)}
     with started_workers(django_db_blocker, **env) as workers:
         yield workers
-
-
-def _in(client, mission_id: str, *statuses: str) -> dict | None:
-    body = client.get(f"{MISSIONS}/{mission_id}").json()
-    return body if body["status"] in statuses else None
-
-
-def _until(client, mission_id: str, *statuses: str) -> dict:
-    return wait_for(lambda: _in(client, mission_id, *statuses), timeout=JOB_TIMEOUT, interval=0.1)
 
 
 LIFE = [
@@ -55,16 +46,16 @@ def test_the_whole_life_of_a_mission_on_a_worker(
     client = client_for(user)
     with socket_for(user) as mine, socket_for(other_user) as theirs:
         started = client.post(MISSIONS, {"goal": GOAL}, format="json").json()
-        waiting = _until(client, started["id"], "waiting")
+        waiting = mission_until(client, started["id"], "waiting")
         answer = {"question": waiting["question"]["id"], "content": "Finishing under two hours"}
         assert client.post(f"{MISSIONS}/{started['id']}/answer", answer,
                            format="json").status_code == 202  # fmt: skip
 
-        scheduled = _until(client, started["id"], "scheduled")
+        scheduled = mission_until(client, started["id"], "scheduled")
         assert missions_wake() == 0  # due in two seconds, not yet
         time.sleep(CHECK_IN_SECONDS)
         assert wait_for(missions_wake, timeout=10) == 1  # as beat does, every MISSIONS_WAKE_SECONDS
-        done = _until(client, started["id"], "completed", "failed")
+        done = mission_until(client, started["id"], "completed", "failed")
         wait_for(lambda: ("updated", "completed") in mission_timeline(mine), timeout=10)
 
     assert done["status"] == "completed", done["error"]
@@ -97,5 +88,5 @@ def test_with_redis_down_the_mission_is_accepted_and_run_once_it_returns(
     redis_control.start()
     settings.MISSIONS_UNSENT_GRACE_SECONDS = 0
     assert missions_sweep() == 1
-    assert _until(client, mission_id, "waiting")["question"] is not None
+    assert mission_until(client, mission_id, "waiting")["question"] is not None
     assert missions_sweep() == 0

@@ -14,7 +14,7 @@ from missions.tasks import missions_sweep
 from tests.missions.conftest import GOAL, MISSIONS
 from tests.support.fake_openai import FakeOpenAI, embeddings_answer
 from tests.support.ingestion import JOB_TIMEOUT, started_workers
-from tests.support.missions import mission_timeline
+from tests.support.missions import mission_timeline, mission_until
 from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.slow
@@ -59,15 +59,6 @@ def workers(fake, django_db_setup, django_db_blocker):
         yield workers
 
 
-def _in(client, mission_id: str, *statuses: str) -> dict | None:
-    body = client.get(f"{MISSIONS}/{mission_id}").json()
-    return body if body["status"] in statuses else None
-
-
-def _until(client, mission_id: str, *statuses: str) -> dict:
-    return wait_for(lambda: _in(client, mission_id, *statuses), timeout=JOB_TIMEOUT, interval=0.1)
-
-
 def _notes(mission: Mission) -> list[str]:
     notes = Memory.objects.filter(collection=mission.collection)
     return sorted(notes.values_list("content", flat=True))
@@ -90,7 +81,7 @@ def test_a_mission_whose_worker_is_killed_mid_step_is_finished_once_by_the_next(
     client = client_for(user)
     with socket_for(user) as socket:
         started = client.post(MISSIONS, {"goal": GOAL}, format="json").json()
-        _answer(client, _until(client, started["id"], "waiting"))
+        _answer(client, mission_until(client, started["id"], "waiting"))
         assert fake.responder.arrived.wait(JOB_TIMEOUT)
 
         mission = Mission.objects.get(pk=started["id"])
@@ -102,7 +93,7 @@ def test_a_mission_whose_worker_is_killed_mid_step_is_finished_once_by_the_next(
 
         worker.running()
         assert wait_for(missions_sweep, timeout=JOB_TIMEOUT, interval=0.2) == 1
-        done = _until(client, started["id"], "completed", "failed")
+        done = mission_until(client, started["id"], "completed", "failed")
         wait_for(lambda: ("updated", "completed") in mission_timeline(socket), timeout=10)
 
     assert (done["status"], done["attempts"]) == ("completed", 2), done["error"]

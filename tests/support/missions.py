@@ -1,8 +1,23 @@
-"""Helpers for the missions tests: their live events in short."""
+"""Helpers for the missions tests: waiting for a mission's state, its live events in short."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from tests.support.ingestion import JOB_TIMEOUT
+from tests.support.processes import wait_for
+
+MISSIONS = "/api/v1/missions"
+
+
+def mission_until(client: Any, mission_id: str, *statuses: str) -> dict[str, Any]:
+    """The mission through the API once it is in one of `statuses` (a worker runs it)."""
+
+    def poll() -> dict[str, Any] | None:
+        body = client.get(f"{MISSIONS}/{mission_id}").json()
+        return body if body["status"] in statuses else None
+
+    return wait_for(poll, timeout=JOB_TIMEOUT, interval=0.1)
 
 
 def event_mission(event: dict[str, Any]) -> str:
