@@ -28,6 +28,7 @@ import logging
 import shlex
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -195,13 +196,14 @@ async def measure(server: LiveServer, key: SigningKey, cpu: ServerCpu, args) -> 
     timings, before = Timings(), cpu.parts()
     await asyncio.gather(*(fly(pilot, timings) for pilot in pilots))
     spent = cpu.parts() - before
-    checked = await audit(pilots)
+    report(args, timings, spent, await audit(pilots))
+
+
+def report(args, timings: Timings, spent: Counter, checked: Audit) -> None:
     print(f"{args.missions} missions started at once ({args.warmup} before them, unmeasured):")
-    print(f"  POST -> mission.question            {ms_summary(timings.question)}")
-    print(
-        f"  answer -> next mission.step         {ms_summary(timings.step)}  (target p95 < 300 ms)"
-    )
-    print(f"  POST -> mission.updated completed   {ms_summary(timings.completed)}")
+    print(f"  POST -> mission.question           {ms_summary(timings.question)}")
+    print(f"  answer -> next mission.step        {ms_summary(timings.step)}  (target: p95 < 300)")
+    print(f"  POST -> mission.updated completed  {ms_summary(timings.completed)}")
     print(f"  server CPU per step ({checked.steps} steps): {per_unit(spent, checked.steps)}")
     print(f"  events: {checked.lost} lost, {checked.disordered} out of order; steps run twice: "
           f"{checked.twice}; missions not completed: {checked.unfinished}")  # fmt: skip
