@@ -44,11 +44,12 @@ ANSWER = "Finishing under two hours"
 WAIT_TIMEOUT = 300.0
 ENDED = ("completed", "failed", "cancelled")
 RANK = {"pending": 0, "running": 1, "done": 2, "skipped": 2, "failed": 2}
-SHOWN_SETTINGS = (
-    "DJANGO_SETTINGS_MODULE", "LLM_PROVIDER", "EMBEDDING_PROVIDER", "MISSIONS_CHECK_IN_SECONDS",
-    "MISSIONS_WAKE_SECONDS", "DATABASE_CONN_MAX_AGE", "WEB_CONCURRENCY", "WEB_THREADS",
-    "WS_CONCURRENCY", "API_THROTTLE_USER",
-)  # fmt: skip
+# The settings shown with the figures, with the defaults of those the run leaves unset.
+SHOWN_SETTINGS = {
+    "DJANGO_SETTINGS_MODULE": "", "LLM_PROVIDER": "", "EMBEDDING_PROVIDER": "",
+    "MISSIONS_CHECK_IN_SECONDS": "", "MISSIONS_WAKE_SECONDS": "", "DATABASE_CONN_MAX_AGE": "",
+    "API_THROTTLE_USER": "", "WEB_CONCURRENCY": "1", "WEB_THREADS": "8", "WS_CONCURRENCY": "1",
+}  # fmt: skip
 
 
 @dataclass
@@ -210,7 +211,8 @@ def report(args, timings: Timings, spent: Counter, checked: Audit) -> None:
 
 
 def describe(server: LiveServer, cpu: ServerCpu, args) -> None:
-    shown = ", ".join(f"{name}={server.env.get(name, '(default)')}" for name in SHOWN_SETTINGS)
+    shown = ", ".join(f"{name}={server.env.get(name, default)}"
+                      for name, default in SHOWN_SETTINGS.items())  # fmt: skip
     print(f"command: {shlex.join([sys.executable, '-m', 'bench.missions', *sys.argv[1:]])}")
     print(f"settings: {shown}; worker --pool {args.pool} --concurrency {args.concurrency}")
     print(f"processes: {cpu.processes()} (and the embedded PostgreSQL and Redis)")
