@@ -1,17 +1,19 @@
-"""A mission's whole life on a real worker with the local agent, its progress on the owner's
-socket as events in order and on nobody else's; and Redis stopped at the POST."""
+"""A mission's whole life on a real worker with the local agent, its check-in woken by a real
+beat, its progress on the owner's socket as events in order and on nobody else's; and Redis
+stopped at the POST."""
 
+import datetime
 import time
 
 import pytest
 
 from memories.models import Memory
 from missions.models import Mission, MissionStep
-from missions.tasks import missions_sweep, missions_wake
+from missions.tasks import missions_sweep
 from tests.missions.conftest import ASKED, GOAL, MISSIONS
 from tests.support.ingestion import started_workers
 from tests.support.missions import mission_timeline, mission_until
-from tests.support.processes import wait_for
+from tests.support.processes import CeleryBeat, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -23,6 +25,16 @@ def workers(django_db_setup, django_db_blocker):
     env = {"LLM_PROVIDER": "local", "MISSIONS_CHECK_IN_SECONDS": str(CHECK_IN_SECONDS)}
     with started_workers(django_db_blocker, **env) as workers:
         yield workers
+
+
+@pytest.fixture
+def beat(tmp_path):
+    """Celery beat, waking due check-ins every half second."""
+    scheduler = CeleryBeat(schedule=tmp_path / "celerybeat-schedule",
+                           env={"MISSIONS_WAKE_SECONDS": "0.5"})  # fmt: skip
+    scheduler.start()
+    yield scheduler
+    scheduler.stop()
 
 
 LIFE = [
@@ -41,7 +53,7 @@ LIFE = [
 
 
 def test_the_whole_life_of_a_mission_on_a_worker(
-    client_for, user, other_user, worker, settings, socket_for
+    client_for, user, other_user, worker, beat, socket_for
 ):
     client = client_for(user)
     with socket_for(user) as mine, socket_for(other_user) as theirs:
@@ -52,25 +64,20 @@ def test_the_whole_life_of_a_mission_on_a_worker(
                            format="json").status_code == 202  # fmt: skip
 
         scheduled = mission_until(client, started["id"], "scheduled")
-        assert missions_wake() == 0  # due in two seconds, not yet
-        time.sleep(CHECK_IN_SECONDS)
-        assert wait_for(missions_wake, timeout=10) == 1  # as beat does, every MISSIONS_WAKE_SECONDS
-        done = mission_until(client, started["id"], "completed", "failed")
+        done = mission_until(client, started["id"], "completed", "failed")  # woken by beat
         wait_for(lambda: ("updated", "completed") in mission_timeline(mine), timeout=10)
 
     assert done["status"] == "completed", done["error"]
     assert mission_timeline(mine) == LIFE  # in order; the steps before the question ran once
     assert theirs.events == []
-    assert scheduled["wake_at"] is not None
+    checked_in = MissionStep.objects.get(mission_id=started["id"], index=3)
+    assert checked_in.finished_at >= datetime.datetime.fromisoformat(scheduled["wake_at"])
     steps = MissionStep.objects.filter(mission_id=started["id"]).order_by("index")
     assert [(s.status, s.attempts) for s in steps] == [("done", 1)] * 5  # none run twice
     notes = Memory.objects.filter(user=user, collection_id=done["collection"])
     assert notes.count() == 3
     assert len(mine.of_type("memory.created")) == 3
     assert not Memory.objects.filter(user=other_user).exists()
-    assert "missions.tasks.missions_wake" in {
-        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
-    }
 
 
 def test_with_redis_down_the_mission_is_accepted_and_run_once_it_returns(
