@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.durable import run_beat, run_claim, run_owned, run_release, runs_to_resend
+from core.durable import run_beat, run_claim, run_owned, run_release, runs_resend
 from memories.models import Memory, MemoryEvent
 from memories.services import MemoryDuplicate, content_hash, memory_create
 
@@ -204,10 +204,10 @@ def missions_wake_due(*, now: datetime.datetime | None = None) -> int:
     return sum(mission_wake(mission_id=pk) for pk in due[: settings.MISSIONS_SWEEP_BATCH])
 
 
-def missions_to_resend(*, now: datetime.datetime | None = None) -> list[uuid.UUID]:
-    """The missions the workers never got or lost, to send again; those that went silent
-    MISSIONS_MAX_ATTEMPTS times are failed instead."""
-    return runs_to_resend(MISSION_RUNS, give_up=_give_up, now=now)
+def missions_resend() -> int:
+    """The sweep: send again the missions the workers never got or lost (those that went
+    silent MISSIONS_MAX_ATTEMPTS times are failed instead); returns how many were sent."""
+    return runs_resend(MISSION_RUNS, send=lambda pk: mission_send(mission_id=pk), give_up=_give_up)
 
 
 def _give_up(*, pk: uuid.UUID, error: str) -> None:
