@@ -1,18 +1,15 @@
 """A process's clients are built once even when threads race for the first one, so that no
 client left to the garbage collector closes the connections of a request in flight."""
 
-import gc
 import threading
 import time
-from types import SimpleNamespace
 
-from rest_framework.test import APIRequestFactory
+import redis
 
 from core.api import throttles
 from core.clients import process_client
 
 THREADS = 8
-ROUNDS = 30
 
 
 def _at_once(work) -> list:
@@ -50,23 +47,18 @@ def test_threads_asking_for_the_first_client_at_once_get_the_same_one():
     assert client("redis") is not got[0]
 
 
-def test_throttle_checks_racing_at_a_processs_start_all_get_an_answer(settings):
-    settings.API_THROTTLE_USER = "1000000/min"
-    request = APIRequestFactory().get("/api/v1/users/me")
-    request.user = SimpleNamespace(pk=1, is_authenticated=True)
-    collecting = threading.Event()
+def test_the_throttles_share_one_redis_client_however_many_threads_start_at_once(monkeypatch):
+    from_url = redis.Redis.from_url
 
-    def collect() -> None:  # the finalizers of any client built twice run meanwhile
-        while not collecting.is_set():
-            gc.collect()
+    def slow_from_url(*args, **kwargs) -> redis.Redis:
+        time.sleep(0.01)  # long enough for every thread to ask before it is built
+        return from_url(*args, **kwargs)
 
-    collector = threading.Thread(target=collect)
-    collector.start()
+    monkeypatch.setattr(redis.Redis, "from_url", slow_from_url)
+    throttles._redis.cache_clear()  # as at a fresh process's first requests
     try:
-        for _ in range(ROUNDS):
-            throttles._redis.cache_clear()  # as at a fresh process's first requests
-            answers = _at_once(lambda: throttles.UserThrottle().allow_request(request, None))
-            assert answers == [True] * THREADS
+        clients = _at_once(throttles._redis)
+        assert len({id(client) for client in clients}) == 1
+        assert all(isinstance(client, redis.Redis) for client in clients)
     finally:
-        collecting.set()
-        collector.join()
+        throttles._redis.cache_clear()
