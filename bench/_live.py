@@ -26,9 +26,14 @@ import httpx
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+import websockets  # noqa: E402
+
 from config import serve  # noqa: E402
 from config.embedded import ensure_stack  # noqa: E402
+from tests.support.clerk import SigningKey, mint_token  # noqa: E402
 
+# The origin the single-page app's sockets come from (the servers trust it).
+ORIGIN = "http://localhost:5173"
 # Importing the app took 28 s on the 2 shared cores at a load average of 7.
 START_TIMEOUT_SECONDS = 120.0
 
@@ -150,3 +155,17 @@ def live_server(
             os.environ.pop(key, None)
             if value is not None:
                 os.environ[key] = value
+
+
+async def user_session(
+    server: LiveServer, key: SigningKey, sub: str
+) -> tuple[httpx.AsyncClient, websockets.ClientConnection]:
+    """A user's API client and open event socket, with a session token for Clerk user `sub`
+    (signed by `key`, which the server must trust); the socket's sign-in creates the user."""
+    token = mint_token(key, sub=sub, exp=int(time.time()) + 3600)
+    # Idle connections dropped before uvicorn's 5-second keep-alive closes them.
+    http = httpx.AsyncClient(base_url=server.url, timeout=30,
+                             limits=httpx.Limits(keepalive_expiry=2),
+                             headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    socket = await websockets.connect(f"{server.ws_url}/ws/events?token={token}", origin=ORIGIN)
+    return http, socket

@@ -22,7 +22,6 @@ import itertools
 import json
 import logging
 import os
-import statistics
 import sys
 import time
 from collections import Counter
@@ -31,31 +30,18 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._live import LiveServer, _children, _cpu, live_server
-from bench.ingest import worker
+from bench._live import ORIGIN, LiveServer, live_server, user_session
+from bench._worker import ServerCpu, ms_summary, per_unit, percentile, wait_for_worker, worker
 from tests.support.clerk import SigningKey, mint_token
 from tests.support.fake_openai import FakeOpenAI, local_model, schema_name
 
-ORIGIN = "http://localhost:5173"
 REPLY_TIMEOUT = 120.0
-WORKER_START_TIMEOUT = 180.0
 SLICE = 25
 CORE = ["User's name is Ana", "User lives in Porto", "User has a dog named Bolt",
         "User is allergic to peanuts", "User works as a nurse"]  # fmt: skip
-
-
-def percentile(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
-
-
-def _ms(values: list[float]) -> str:
-    return (
-        f"p50 {percentile(values, 50) * 1000:6.1f} ms  p95 {percentile(values, 95) * 1000:6.1f} ms"
-    )
 
 
 @dataclass
@@ -85,13 +71,8 @@ class Chat:
 async def open_chats(server: LiveServer, key: SigningKey, count: int) -> list[Chat]:
     chats = []
     for i in range(count):
-        token = mint_token(key, sub=f"user_chat{i:05d}", exp=int(time.time()) + 3600)
-        # Idle connections dropped before uvicorn's 5-second keep-alive closes them.
-        http = httpx.AsyncClient(base_url=server.url, timeout=30,
-                                 limits=httpx.Limits(keepalive_expiry=2),
-                                 headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        http, socket = await user_session(server, key, f"user_chat{i:05d}")
         conversation = (await http.post("/api/v1/conversations", json={})).json()["id"]
-        socket = await websockets.connect(f"{server.ws_url}/ws/events?token={token}", origin=ORIGIN)
         seen = Seen()
         asyncio.get_running_loop().create_task(listen(socket, seen))
         chats.append(Chat(http=http, conversation=conversation, seen=seen))
@@ -145,17 +126,6 @@ def check(chat: Chat, sent_at: float, reply_id: str, result: Round) -> None:
     result.completed.append(at - sent_at)
 
 
-class Cpu:
-    """CPU seconds of the web servers, the worker (and its pool) and PostgreSQL."""
-
-    def __init__(self, server: LiveServer, worker_pid: int) -> None:
-        self.server, self.worker_pid = server, worker_pid
-
-    def parts(self) -> Counter:
-        worker_cpu = _cpu(self.worker_pid) + sum(map(_cpu, _children(self.worker_pid)))
-        return Counter({**self.server.cpu_seconds(), "worker": worker_cpu})
-
-
 async def wait_ingested(chats: list[Chat], sent: list[tuple[float, dict]]) -> None:
     for chat, (_, body) in zip(chats, sent, strict=True):
         url = f"/api/v1/conversations/{chat.conversation}/messages/{body['message']['id']}"
@@ -167,7 +137,7 @@ async def wait_ingested(chats: list[Chat], sent: list[tuple[float, dict]]) -> No
             await asyncio.sleep(0.05)
 
 
-async def chat_rounds(server: LiveServer, key: SigningKey, cpu: Cpu, args) -> None:
+async def chat_rounds(server: LiveServer, key: SigningKey, cpu: ServerCpu, args) -> None:
     chats = await open_chats(server, key, args.conversations)
     total, reply_cpu, ingest_cpu = Round(), Counter(), Counter()
     for number in range(args.rounds + 1):  # round 0 warms up every worker process
@@ -185,20 +155,15 @@ async def chat_rounds(server: LiveServer, key: SigningKey, cpu: Cpu, args) -> No
     replies = args.conversations * args.rounds
     print(f"{args.conversations} conversations replying at once, {args.rounds} rounds, "
           f"{args.words}-word replies, worker {args.pool} x{args.concurrency}:")  # fmt: skip
-    print(f"  POST -> first message.delta   {_ms(total.first)}")
-    print(f"  POST -> message.completed     {_ms(total.completed)}")
+    print(f"  POST -> first message.delta   {ms_summary(total.first)}")
+    print(f"  POST -> message.completed     {ms_summary(total.completed)}")
     print(
         f"  deltas: {total.deltas} received ({total.deltas / replies:.1f} per reply), "
         f"{total.lost} lost, {total.disordered} out of order; {total.mismatched} replies whose "
         f"deltas differ from the stored text, {total.failed} failed"
     )
-    print(f"  server CPU per reply, while replying: {_per_reply(reply_cpu, replies)}")
-    print(f"  and for its ingestion job: {_per_reply(ingest_cpu, replies)}")
-
-
-def _per_reply(cpu: Counter, replies: int) -> str:
-    parts = ", ".join(f"{part} {seconds / replies * 1000:.1f}" for part, seconds in cpu.items())
-    return f"{cpu.total() / replies * 1000:.1f} ms ({parts})"
+    print(f"  server CPU per reply, while replying: {per_unit(reply_cpu, replies)}")
+    print(f"  and for its ingestion job: {per_unit(ingest_cpu, replies)}")
 
 
 def seed_memories(server: LiveServer, key: SigningKey, count: int) -> tuple:
@@ -248,18 +213,9 @@ def measure_context(server: LiveServer, key: SigningKey, args) -> None:
                 search.append(_timed_post(http, "/api/v1/memories/search", {"query": text}))
     context, search = context[SLICE:], search[SLICE:]  # the first slice warms up
     print(f"user with {args.memories} memories, {len(context)} requests each:")
-    print(f"  POST /memories/context  {_ms(context)}")
-    print(f"  POST /memories/search   {_ms(search)}  (top 10, the same texts)")
+    print(f"  POST /memories/context  {ms_summary(context)}")
+    print(f"  POST /memories/search   {ms_summary(search)}  (top 10, the same texts)")
     print(f"  context p95 / search p95: {percentile(context, 95) / percentile(search, 95):.2f}")
-
-
-def wait_for_worker(server: LiveServer) -> None:
-    """Until the readiness check sees a worker (it starts in seconds, more on a busy machine)."""
-    deadline = time.monotonic() + WORKER_START_TIMEOUT
-    while httpx.get(f"{server.url}/api/v1/health", timeout=10).status_code != 200:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the worker did not start")
-        time.sleep(0.5)
 
 
 def main() -> None:
@@ -290,7 +246,9 @@ def main() -> None:
             if args.part in ("both", "chat"):
                 with worker(server, args.concurrency, {}, pool=args.pool) as process:
                     wait_for_worker(server)
-                    asyncio.run(chat_rounds(server, key, Cpu(server, process.pid), args))
+                    asyncio.run(
+                        chat_rounds(server, key, ServerCpu(server, worker=process.pid), args)
+                    )
             if args.part in ("both", "context"):
                 measure_context(server, key, args)
 

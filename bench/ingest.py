@@ -17,16 +17,13 @@ from __future__ import annotations
 import argparse
 import datetime
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import httpx
 
-from bench._live import BASE_DIR, LiveServer, live_server
+from bench._live import LiveServer, live_server
+from bench._worker import worker
 from tests.support.clerk import SigningKey, mint_token
 from tests.support.fake_openai import FakeOpenAI, local_model
 
@@ -39,26 +36,6 @@ SEED = {"content": "User lives in Lisbon", "tier": "core"}
 POLL_SECONDS = 0.25
 ALONE_JOBS = 10
 JOB_TIMEOUT = 300.0
-
-
-@contextmanager
-def worker(
-    server: LiveServer, concurrency: int, env: dict[str, str], pool: str = "prefork"
-) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "WARNING",
-         "--concurrency", str(concurrency), "--pool", pool, "--without-gossip",
-         "--without-mingle"],
-        cwd=BASE_DIR, env={**server.env, **env},
-    )  # fmt: skip
-    try:
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 class Users:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ import websockets
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._live import live_server
+from bench._worker import percentile
 from tests.support.clerk import SigningKey, mint_token
 
 ORIGIN = "http://localhost:5173"
@@ -37,10 +37,6 @@ def server_rss_mb(port: int) -> float:
         if conn.laddr and conn.laddr.port == port and conn.status == "LISTEN" and conn.pid:
             return psutil.Process(conn.pid).memory_info().rss / 2**20
     return float("nan")
-
-
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
 
 
 async def open_sockets(ws_url: str, tokens: list[str]) -> list:

@@ -28,7 +28,6 @@ the app's writes must be idempotent or owned (`run_owned`).
 from __future__ import annotations
 
 import datetime
-import functools
 import logging
 import os
 import uuid
@@ -44,6 +43,8 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 from kombu.pools import ProducerPool
 from redis.exceptions import RedisError
+
+from core.clients import process_client
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class DurableRuns:
         return (*self.ready, self.running)
 
 
-@functools.cache
+@process_client
 def _producers(pid: int) -> ProducerPool:
     """The publishing connections of process `pid`: a forked child never uses its parent's."""
     options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, **FAIL_FAST_TRANSPORT_OPTIONS}

@@ -5,6 +5,7 @@ a finished or failed job's checkpoints are deleted."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,8 @@ from langgraph.checkpoint.postgres import PostgresSaver
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
-_SETUP_LOCK_KEY = "memories.pipelines.checkpoint_setup"
+SETUP_LOCK = "memories.pipelines.checkpoint_setup"
+SETUP_POLL_SECONDS = 0.05
 _setup_lock = threading.Lock()
 _setup_done = False
 
@@ -26,18 +28,28 @@ def _conninfo() -> str:
     return make_conninfo(**{k: v for k, v in params.items() if isinstance(v, str | int)})
 
 
+def checkpoint_tables_setup(conn: psycopg.Connection) -> None:
+    """Create or migrate the checkpoint tables, one process at a time.
+
+    The others wait outside any transaction: the migrations build indexes CONCURRENTLY, which
+    wait for every open transaction, so a process blocked in `pg_advisory_lock` would deadlock
+    with the one that holds it."""
+    taken = "SELECT pg_try_advisory_lock(hashtextextended(%s, 0)) AS taken"
+    while not conn.execute(taken, [SETUP_LOCK]).fetchone()["taken"]:
+        time.sleep(SETUP_POLL_SECONDS)
+    try:
+        PostgresSaver(conn).setup()
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [SETUP_LOCK])
+
+
 def _setup_once(conn: psycopg.Connection) -> None:
-    """Create or migrate the checkpoint tables, once per process and one process at a time."""
+    """The checkpoint tables set up, once per process."""
     global _setup_done
     with _setup_lock:
-        if _setup_done:
-            return
-        conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [_SETUP_LOCK_KEY])
-        try:
-            PostgresSaver(conn).setup()
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [_SETUP_LOCK_KEY])
-        _setup_done = True
+        if not _setup_done:
+            checkpoint_tables_setup(conn)
+            _setup_done = True
 
 
 @contextmanager

@@ -16,13 +16,14 @@ import re
 import threading
 import zlib
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import openai
 from django.conf import settings
+
+from core.clients import process_client
 
 from .models import EMBEDDING_DIMENSIONS
 
@@ -163,7 +164,7 @@ def _hashing_embed(text: str) -> np.ndarray:
 # --- openai ---------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
+@process_client
 def _openai_client(
     api_key: str, base_url: str | None, timeout: float, max_retries: int
 ) -> openai.OpenAI:

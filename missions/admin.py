@@ -36,7 +36,10 @@ class MissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ("cancel_missions",)
     show_full_result_count = False
 
-    @admin.action(description="Cancel the selected missions")
+    def has_operate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("missions.change_mission")
+
+    @admin.action(description="Cancel the selected missions", permissions=["operate"])
     def cancel_missions(self, request: HttpRequest, queryset: QuerySet[Mission]) -> None:
         cancelled = 0
         for mission in queryset:

@@ -29,12 +29,7 @@ def mission_run(mission_id: str) -> None:
 @shared_task(acks_late=True)
 def missions_sweep() -> int:
     """Send again the missions the workers never got or lost; returns how many were sent."""
-    sent = 0
-    for mission_id in services.missions_to_resend():
-        if not services.mission_send(mission_id=mission_id):
-            break  # the broker is still down; the next sweep tries again
-        sent += 1
-    return sent
+    return services.missions_resend()
 
 
 @shared_task(acks_late=True)

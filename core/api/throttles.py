@@ -9,7 +9,6 @@ through: throttling must never turn a cache outage into an API outage, nor into 
 request, so a failure opens a circuit breaker and the checks stop for a few seconds (core.breaker).
 """
 
-import functools
 import time
 from typing import Any
 
@@ -20,13 +19,14 @@ from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 from core.breaker import CircuitBreaker
+from core.clients import process_client
 
 # A throttle check is one round trip on a local network: past this, Redis is taken as stalled.
 SOCKET_TIMEOUT_SECONDS = 0.25
 breaker = CircuitBreaker(name="The throttles' Redis")
 
 
-@functools.cache
+@process_client
 def _redis() -> redis.Redis:
     """The default cache's Redis through redis-py's own client (thread-safe, and it reconnects
     after a fork): Django's cache keeps its client private, and has no pipelines."""

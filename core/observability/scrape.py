@@ -5,7 +5,6 @@ broker at scrape time."""
 
 from __future__ import annotations
 
-import functools
 import hmac
 import logging
 import os
@@ -22,6 +21,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from core.api.errors import json_error, not_found
+from core.clients import process_client
 from core.processes import process_alive
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def _process_samples() -> CollectorRegistry:
     return registry
 
 
-@functools.cache
+@process_client
 def _broker_client() -> redis.Redis:
     return redis.Redis.from_url(
         settings.CELERY_BROKER_URL,

@@ -13,7 +13,7 @@ from memories.services import memory_collection_create
 from .. import metrics
 from ..models import MAX_TITLE_LENGTH, Mission, MissionStep
 from ..selectors import FINISHED, mission_by_client_id, missions_unfinished_count
-from .publishing import mission_publish
+from .publishing import mission_publish, step_publish
 from .sending import mission_send
 
 TITLE_FROM_GOAL_LENGTH = 80
@@ -118,6 +118,7 @@ def mission_continue(mission: Mission) -> None:
     Saves and publishes."""
     now = timezone.now()
     steps = MissionStep.objects.filter(mission=mission)
+    runnable = False
     if mission.question_id is not None and not mission.resume_with:
         mission.status = Mission.Status.WAITING
     elif mission.wake_at is not None and mission.wake_at > now:
@@ -126,10 +127,12 @@ def mission_continue(mission: Mission) -> None:
         mission.status = Mission.Status.RUNNING if steps.exists() else Mission.Status.PLANNING
         # A run still winding down loses the mission, and stops at its next write.
         mission.run_id = mission.heartbeat_at = mission.enqueued_at = None
-        transaction.on_commit(lambda: mission_send(mission_id=mission.pk))
+        runnable = True
     mission.paused_from, mission.attempts = "", 0
     mission.save()
     mission_publish(mission)
+    if runnable:  # sent after the event (both on commit): the run's own events come after it
+        transaction.on_commit(lambda: mission_send(mission_id=mission.pk))
 
 
 @transaction.atomic
@@ -171,15 +174,29 @@ def mission_resume(*, mission: Mission) -> Mission:
     return locked
 
 
+def step_end(
+    mission: Mission, step: MissionStep, *, status: str, output: str | None = None
+) -> None:
+    """End a locked mission's locked step with `status` (done with its output, or failed):
+    saved, published and counted."""
+    step.status, step.finished_at = status, timezone.now()
+    if output is not None:
+        step.output = output
+    step.save(update_fields=["status", "output", "finished_at", "updated_at"])
+    step_publish(mission, step)
+    metrics.step_finished(kind=step.kind, status=status, started_at=step.started_at)
+
+
 def mission_end(mission: Mission, status: str, error: str = "") -> None:
     """End a locked mission with `status`; a step left running fails with it."""
-    now = timezone.now()
-    mission.status, mission.error, mission.finished_at = status, error, now
+    mission.status, mission.error, mission.finished_at = status, error, timezone.now()
     mission.run_id = None
     mission.save()
-    MissionStep.objects.filter(mission=mission, status=MissionStep.Status.RUNNING).update(
-        status=MissionStep.Status.FAILED, finished_at=now, updated_at=now
+    running = MissionStep.objects.select_for_update().filter(
+        mission=mission, status=MissionStep.Status.RUNNING
     )
+    for step in running:
+        step_end(mission, step, status=MissionStep.Status.FAILED)
     mission_publish(mission)
     metrics.mission_finished(status=status, created_at=mission.created_at)
 

@@ -16,14 +16,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.durable import run_beat, run_claim, run_owned, run_release, runs_to_resend
+from core.durable import run_beat, run_claim, run_owned, run_release, runs_resend
 from memories.models import Memory, MemoryEvent
 from memories.services import MemoryDuplicate, content_hash, memory_create
 
-from .. import metrics
 from ..models import Mission, MissionStep
 from ..selectors import FINISHED, missions_to_wake
-from .missions import mission_continue, mission_end
+from .missions import mission_continue, mission_end, step_end
 from .publishing import mission_publish, question_publish, step_publish
 from .sending import MISSION_RUNS, mission_send
 
@@ -95,13 +94,6 @@ def step_start(*, mission: Mission, index: int) -> MissionStep:
     return step
 
 
-def _step_done(mission: Mission, step: MissionStep, output: str) -> None:
-    step.status, step.output, step.finished_at = MissionStep.Status.DONE, output, timezone.now()
-    step.save(update_fields=["status", "output", "finished_at", "updated_at"])
-    step_publish(mission, step)
-    metrics.step_finished(kind=step.kind, status=step.status, started_at=step.started_at)
-
-
 @transaction.atomic
 def step_finish(*, mission: Mission, index: int, output: str) -> MissionStep:
     """Finish the step with its output; a step already done stays as it is. A question or a
@@ -110,7 +102,7 @@ def step_finish(*, mission: Mission, index: int, output: str) -> MissionStep:
     step = _step(locked, index)
     if step.status == MissionStep.Status.DONE:
         return step
-    _step_done(locked, step, output)
+    step_end(locked, step, status=MissionStep.Status.DONE, output=output)
     waited = locked.question_id is not None or locked.wake_at is not None
     locked.question_id, locked.question_text, locked.question_asked_at = None, "", None
     locked.wake_at = None
@@ -212,10 +204,10 @@ def missions_wake_due(*, now: datetime.datetime | None = None) -> int:
     return sum(mission_wake(mission_id=pk) for pk in due[: settings.MISSIONS_SWEEP_BATCH])
 
 
-def missions_to_resend(*, now: datetime.datetime | None = None) -> list[uuid.UUID]:
-    """The missions the workers never got or lost, to send again; those that went silent
-    MISSIONS_MAX_ATTEMPTS times are failed instead."""
-    return runs_to_resend(MISSION_RUNS, give_up=_give_up, now=now)
+def missions_resend() -> int:
+    """The sweep: send again the missions the workers never got or lost (those that went
+    silent MISSIONS_MAX_ATTEMPTS times are failed instead); returns how many were sent."""
+    return runs_resend(MISSION_RUNS, send=lambda pk: mission_send(mission_id=pk), give_up=_give_up)
 
 
 def _give_up(*, pk: uuid.UUID, error: str) -> None:

@@ -21,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from memories.services import memory_collection_create, memory_create
+from missions.models import Mission
 from tests.support.factories import UserFactory
 from tests.support.openapi import api_schema
 from tests.support.webhooks import WEBHOOK_SECRET
@@ -46,11 +47,13 @@ def _connection_kept():
 
 @pytest.fixture
 def caller(_connection_kept, db, make_token, settings) -> dict[str, str]:
-    """A signed-in user's headers, while another user owns a memory and a collection."""
+    """A signed-in user's headers, while another user owns a memory, a collection and a
+    mission."""
     settings.CLERK_WEBHOOK_SECRET = WEBHOOK_SECRET
     other = UserFactory()
     trips = memory_collection_create(user=other, name="Other's trips")
     memory_create(user=other, content="Other user's secret", collection=trips)
+    Mission.objects.create(user=other, title="Other user's secret", goal="Other user's secret")
     user = UserFactory()
     token = make_token(sub=user.clerk_user_id, exp=int(time.time()) + 3600)
     return {"Authorization": f"Bearer {token}", "X-Other-Secret": str(trips.pk)}

@@ -22,7 +22,7 @@ from memories.embeddings import (
     embedding_model_name,
 )
 from memories.models import EMBEDDING_DIMENSIONS
-from tests.support.fake_openai import FakeOpenAI
+from tests.support.fake_openai import FakeOpenAI, embeddings_answer
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
@@ -149,25 +149,13 @@ def test_an_unknown_provider_is_an_error(settings):
 # --- OpenAI against a local OpenAI-compatible server ------------------------------
 
 
-def _embeddings(request: dict) -> tuple[int, dict]:
-    """Like OpenAI: one vector per input (peaking at len(text)), not in input order."""
-    data = []
-    for index, text in enumerate(request["input"]):
-        vector = [0.0] * EMBEDDING_DIMENSIONS
-        vector[len(text) % EMBEDDING_DIMENSIONS] = 2.0
-        data.append({"object": "embedding", "index": index, "embedding": vector})
-    data.reverse()
-    usage = {"prompt_tokens": 1, "total_tokens": 1}
-    return 200, {"object": "list", "data": data, "model": request["model"], "usage": usage}
-
-
 def _failing(statuses: list[int]):
     """Answer with each of `statuses` in turn, then like OpenAI."""
 
     def respond(request: dict) -> tuple[int, dict]:
         if statuses:
             return statuses.pop(0), {"error": {"message": "scripted", "type": "server_error"}}
-        return _embeddings(request)
+        return embeddings_answer(request)
 
     return respond
 
@@ -183,7 +171,7 @@ def openai_settings(settings):
 
 @pytest.fixture
 def fake_openai(openai_settings) -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(_embeddings) as fake:
+    with FakeOpenAI(embeddings_answer) as fake:
         openai_settings.OPENAI_BASE_URL = fake.base_url
         yield fake
 
@@ -224,7 +212,7 @@ def test_openai_outage_is_a_transient_error(openai_settings, status):
 
 def test_openai_timeout_is_a_transient_error(openai_settings):
     openai_settings.EMBEDDING_TIMEOUT_SECONDS = 0.2
-    with FakeOpenAI(_embeddings, delay=1.0) as fake:
+    with FakeOpenAI(embeddings_answer, delay=1.0) as fake:
         openai_settings.OPENAI_BASE_URL = fake.base_url
         with pytest.raises(EmbeddingUnavailable):
             embed_texts(["slow"])

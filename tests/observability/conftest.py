@@ -4,7 +4,6 @@ import logging
 from collections.abc import Callable, Iterator
 
 import pytest
-from prometheus_client import REGISTRY
 
 from core.observability.logs import RequestContextFilter, json_formatter
 
@@ -37,8 +36,3 @@ def access_log(settings) -> None:
 def metrics_on(settings) -> str:
     settings.METRICS_TOKEN = "metrics-test-token"
     return settings.METRICS_TOKEN
-
-
-def sample(name: str, **labels: str) -> float:
-    """A sample of this process's metrics, 0 when it has not been recorded yet."""
-    return REGISTRY.get_sample_value(name, labels) or 0.0

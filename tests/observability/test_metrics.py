@@ -14,10 +14,9 @@ from conversations.pipelines.runner import reply_generate
 from conversations.services import conversation_create, message_send
 from core.observability import scrape as scrape_module
 from memories.pipelines.runner import ingestion_job_process
+from tests.support.metrics import sample
 from tests.support.processes import BASE_DIR
 from tests.support.webhooks import WEBHOOK_SECRET, clerk_event, clerk_user, deliver, new_svix_id
-
-from .conftest import sample
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,7 @@ import pytest
 from channels.testing.websocket import WebsocketCommunicator
 
 from config.asgi import application
-
-from .conftest import sample
+from tests.support.metrics import sample
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

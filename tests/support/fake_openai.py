@@ -1,10 +1,11 @@
 """A small OpenAI-compatible HTTP server, so that tests run the real openai/langchain client code.
 
-Each chat completion request is answered by `responder(request_json)`, which returns the message
-content (a JSON string for structured output) or a `(status, body)` pair for raw answers (such
-as `tool_calls_completion(...)`, an answer that calls tools). A
-request with `"stream": true` gets the content as server-sent events, a word per chunk (every
-`chunk_delay` seconds), then the usage when the client asked for it.
+Each request (chat completions, embeddings) is answered by `responder(request_json)`, which
+returns the message content (a JSON string for structured output) or a `(status, body)` pair for
+raw answers (such as `tool_calls_completion(...)`, an answer that calls tools, or
+`embeddings_answer(...)`). A request with `"stream": true` gets the content as server-sent
+events, a word per chunk (every `chunk_delay` seconds), then the usage when the client asked
+for it.
 """
 
 from __future__ import annotations
@@ -53,6 +54,20 @@ def tool_calls_completion(*calls: tuple[str, str]) -> tuple[int, dict[str, Any]]
     ]  # fmt: skip
     body["choices"][0]["finish_reason"] = "tool_calls"
     return 200, body
+
+
+def embeddings_answer(request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """Like OpenAI's embeddings: one vector of the dimensions asked for per input (peaking at
+    len(text)), not in input order."""
+    dimensions = request.get("dimensions", 1536)
+    data = []
+    for index, text in enumerate(request["input"]):
+        vector = [0.0] * dimensions
+        vector[len(text) % dimensions] = 2.0
+        data.append({"object": "embedding", "index": index, "embedding": vector})
+    data.reverse()
+    usage = {"prompt_tokens": 1, "total_tokens": 1}
+    return 200, {"object": "list", "data": data, "model": request["model"], "usage": usage}
 
 
 def stream_events(content: str, *, usage: bool) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from django.db import connection
@@ -47,11 +48,13 @@ class CeleryWorker:
         self.process: subprocess.Popen[bytes] | None = None
         self.level, self.log, self.env = level, log, env or {}
 
+    def arguments(self) -> list[str]:
+        return ["worker", "--concurrency", "2", "--without-gossip", "--without-mingle"]
+
     def start(self) -> None:
         output = open(self.log, "wb") if self.log else None  # noqa: SIM115 (the worker's own)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", self.level,
-             "--concurrency", "2", "--without-gossip", "--without-mingle"],
+            [sys.executable, "-m", "celery", "-A", "config", *self.arguments(), "-l", self.level],
             cwd=BASE_DIR,
             env=subprocess_env() | self.env,
             stdout=output,
@@ -70,6 +73,17 @@ class CeleryWorker:
                 # worker behind to answer the next test's pings.
                 self.process.kill()
                 self.process.wait(30)
+
+
+class CeleryBeat(CeleryWorker):
+    """A real `celery beat` process sending the periodic tasks, its schedule in `schedule`."""
+
+    def __init__(self, *, schedule: Path, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.schedule = schedule
+
+    def arguments(self) -> list[str]:
+        return ["beat", "-s", str(self.schedule)]
 
 
 class RedisControl:
