@@ -211,7 +211,7 @@ def measure_create(client: httpx.Client, token: str, count: int) -> list[float]:
 # --- the run --------------------------------------------------------------------
 
 
-WEIGHTS_FROM_TABLE = "SELECT * FROM memories_search_words(%s, %s, 200)"
+WEIGHTS_FROM_TABLE = "SELECT * FROM memories_search_words(%s, %s, 100)"
 WEIGHTS_FROM_INDEX = (
     "SELECT term, (SELECT count(*) FROM (SELECT 1 FROM memories_memoryvector WHERE user_id = %s"
     " AND content_search @@ memories_search_any(ARRAY[term]) LIMIT 1000) AS capped)"

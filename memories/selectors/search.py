@@ -119,10 +119,13 @@ class _Plan(NamedTuple):
         text_rank) rows."""
         finds, finds_params = text_finds_sql(words)
         rank, rank_params = text_rank_sql(words)
-        return (
-            f"SELECT memory_id, 1 - (embedding_half <=> %s) AS similarity, {rank} AS text_rank"
-            f" FROM {_TABLE} WHERE {self.where} AND {finds}"
-            f" ORDER BY text_rank DESC, memory_id LIMIT %s",
+        best = (
+            f"SELECT memory_id, embedding_half, {rank} AS text_rank FROM {_TABLE}"
+            f" WHERE {self.where} AND {finds} ORDER BY text_rank DESC, memory_id LIMIT %s"
+        )
+        return (  # the similarity of the best only
+            f"SELECT memory_id, 1 - (embedding_half <=> %s) AS similarity, text_rank"
+            f" FROM ({best}) AS best",
             [vector, *rank_params, *self.where_params, *finds_params, limit],
         )
 

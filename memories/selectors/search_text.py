@@ -26,7 +26,7 @@ from django.db import connection
 # sets how much a longer memory is marked down. docs/search.md has the figures of others.
 BM25_K1 = 0.9
 BM25_B = 0.4
-TEXT_MAX_ROWS = 200
+TEXT_MAX_ROWS = 100
 
 
 class Words(NamedTuple):
