@@ -21,11 +21,11 @@ from .memories import (
     memory_list,
     memory_reembed_batches,
 )
+from .related import memory_find_related
 from .search import (
     SEARCH_EXACT_MAX_ROWS,
     SEARCH_MODES,
     SearchResult,
-    memory_find_related,
     memory_find_similar,
     memory_ranking,
 )

@@ -11,7 +11,8 @@ have?"; words find it for "Bolt". The words half is memories.selectors.search_te
 Search picks its plan by the size of what it searches: an exact scan over the user's rows when
 there are few of them (HNSW would wander the whole graph looking for them), the HNSW index on the
 half-precision embedding with an iterative scan when there are many (an exact scan would read
-and sort them all). Full-text matching reads the GIN index on either plan.
+and sort them all). The words are checked on each row of the exact scan, and found by the GIN
+index on the index plan.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import User
 from memories import metrics
@@ -43,7 +44,6 @@ SEARCH_MODES = ("hybrid", "vector", "text")
 FUSION_DEPTH = 30
 TEXT_WEIGHT = 0.7
 
-RELATED_KEYED_LIMIT = 20
 
 _TABLE = MemoryVector._meta.db_table
 
@@ -281,35 +281,3 @@ def memory_find_similar(
             for embedding, text in zip(embeddings, texts, strict=True)
         ]
     return _with_memories(found)
-
-
-def _keyed(*, user: User, key: str) -> QuerySet[Memory]:
-    """Memories filling the same slot as `key`, or a broader or narrower one ("pets:dog")."""
-    parts = key.split(":")
-    lineage = [":".join(parts[:n]) for n in range(1, len(parts) + 1)]
-    return Memory.objects.filter(
-        Q(metadata__key__in=lineage) | Q(metadata__key__startswith=f"{key}:"), user=user
-    ).defer("embedding")
-
-
-def memory_find_related(
-    *,
-    user: User,
-    embeddings: Sequence[np.ndarray | Sequence[float]],
-    texts: Sequence[str],
-    keys: Sequence[str | None],
-    top_k: int,
-) -> list[list[Memory]]:
-    """For each candidate: the memories hybrid search finds for it (its embedding and its text,
-    as recall finds them), then those about the same slot (by key)."""
-    related = []
-    similar = memory_find_similar(
-        user=user, embeddings=embeddings, texts=texts, top_k=top_k, mode="hybrid"
-    )
-    for neighbours, key in zip(similar, keys, strict=True):
-        found = {result.memory.pk: result.memory for result in neighbours}
-        if key:
-            for memory in _keyed(user=user, key=key)[:RELATED_KEYED_LIMIT]:
-                found.setdefault(memory.pk, memory)
-        related.append(list(found.values()))
-    return related
