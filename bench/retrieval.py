@@ -25,7 +25,6 @@ time and memory in a fresh process, and the time per embedded text.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import shutil
@@ -42,29 +41,19 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from bench._retrieval_corpora import (  # noqa: E402
+    CONVERSATIONS,
+    Corpus,
+    Question,
+    conversation_corpus,
+    facts_corpus,
+    locomo_corpus,
+)
 from config.embedded import ensure_stack  # noqa: E402
 
-FACTS_PATH = Path(__file__).with_name("retrieval_set.json")
-CONVERSATIONS = Path(__file__).with_name("conversations")
 MODES = ("vector", "text", "hybrid")
 TOP_K = 10
 KEEP_RIGHT_ANSWERS = 0.95
-
-
-@dataclass
-class Question:
-    owner: str
-    text: str
-    evidence: list[str]  # labels of the memories that answer it
-    kind: str
-
-
-@dataclass
-class Corpus:
-    name: str
-    memories: dict[str, dict[str, str]]  # owner -> label -> content
-    questions: list[Question]
-    negatives: list[tuple[str, str]] = field(default_factory=list)  # (owner, question)
 
 
 @dataclass
@@ -73,49 +62,6 @@ class Outcome:
     right_similarities: list[float] = field(default_factory=list)
     negative_best: list[float | None] = field(default_factory=list)
     leaks: int = 0
-
-
-# --- corpora --------------------------------------------------------------------
-
-
-def facts_corpus() -> Corpus:
-    labelled = json.loads(FACTS_PATH.read_text())
-    questions = [
-        Question(owner, text, [answer], kind) for owner, text, answer, kind in labelled["questions"]
-    ]
-    negatives = [(owner, text) for owner, text, *_ in labelled["negatives"]]
-    return Corpus("facts", labelled["users"], questions, negatives)
-
-
-def conversation_corpus(path: Path) -> Corpus:
-    chat = json.loads(path.read_text())
-    turns = {
-        turn["id"]: f"{turn['speaker']}: {turn['text']}"
-        for session in chat["sessions"]
-        for turn in session["turns"]
-    }
-    name = "conversation " + path.stem.rsplit("_", 1)[-1].upper()
-    questions = [Question(name, q["question"], q["evidence"], q["kind"]) for q in chat["questions"]]
-    return Corpus(name, {name: turns}, questions)
-
-
-def locomo_corpus(path: Path) -> Corpus:
-    memories, questions = {}, []
-    for number, sample in enumerate(json.loads(path.read_text())):
-        owner = f"locomo{number}"
-        chat = sample["conversation"]
-        memories[owner] = {
-            turn["dia_id"]: f"{turn['speaker']}: {turn['text']}"
-            for key, session in chat.items()
-            if key.startswith("session_") and isinstance(session, list)
-            for turn in session
-        }
-        questions += [
-            Question(owner, qa["question"], qa["evidence"], str(qa.get("category", "")))
-            for qa in sample["qa"]
-            if set(qa.get("evidence") or []) & memories[owner].keys()
-        ]
-    return Corpus("locomo", memories, questions)
 
 
 # --- asking ---------------------------------------------------------------------
