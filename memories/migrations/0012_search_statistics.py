@@ -15,7 +15,15 @@
 # cost an index lookup and another page: it is kept in the row now (STORAGE MAIN), and the rows
 # already written are rewritten so.
 
+import importlib
+
 from django.db import migrations, models
+
+CONTENT_SEARCH = importlib.import_module("memories.migrations.0007_memoryvector_content_search")
+# The question's tsquery of 0007: memories_search_terms and memories_search_any replace it.
+OLD_QUERY_FUNCTION = CONTENT_SEARCH.SEARCH_FUNCTIONS[
+    CONTENT_SEARCH.SEARCH_FUNCTIONS.index("CREATE FUNCTION memories_search_query") :
+]
 
 STATISTICS_FUNCTIONS = r"""
 CREATE FUNCTION memories_search_statistics_add(owner bigint, document tsvector, sign integer)
@@ -187,4 +195,5 @@ class Migration(migrations.Migration):
         ),
         migrations.RunSQL(STATISTICS_FUNCTIONS, DROP_STATISTICS_FUNCTIONS),
         migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
+        migrations.RunSQL("DROP FUNCTION memories_search_query(text)", OLD_QUERY_FUNCTION),
     ]

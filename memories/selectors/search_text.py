@@ -22,8 +22,8 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 
-# Anserini's defaults for short passages, taken as they are: k1 saturates a word's repeats, b
-# sets how much a longer memory is marked down. docs/search.md has the figures of others.
+# Anserini's defaults for short passages, taken as they are rather than tuned on our corpora:
+# k1 saturates a word's repeats, b sets how much a longer memory is marked down.
 BM25_K1 = 0.9
 BM25_B = 0.4
 TEXT_MAX_ROWS = 100
@@ -40,6 +40,7 @@ class Words(NamedTuple):
 
 
 def text_words(*, user_id: int, text: str) -> Words:
+    """The words of `text` as the user's memories weigh them (memories_search_words)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT * FROM memories_search_words(%s, %s, %s)", [user_id, text, TEXT_MAX_ROWS]
