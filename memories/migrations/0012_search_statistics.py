@@ -5,9 +5,9 @@
 #
 # memories_searchterm holds, per user and lexeme, how many of the user's memories hold it;
 # memories_searchtotals, per user, how many memories there are and their summed length (distinct
-# lexemes). Neither keeps a row that counts nothing. Each write to a user's statistics takes the totals row first and then the term rows
-# in lexeme order, so two transactions writing one user's memories wait for each other rather
-# than deadlock. The trigger is created before the backfill, in one transaction that locks out
+# lexemes). Neither keeps a row that counts nothing. Each write to a user's statistics takes the
+# totals row first and then the term rows in lexeme order, so two transactions writing one
+# user's memories wait for each other rather than deadlock. The trigger is created before the backfill, in one transaction that locks out
 # writers until both are done.
 #
 # BM25 reads `content_search` of every memory it scores. With the embedding stored in the row

@@ -163,15 +163,13 @@ def _indexed_candidates(plan: _Plan, vector: str, words: Words) -> tuple[str, li
     """The index plan's candidates: the nearest by HNSW, and the best of those the words find
     by the GIN index."""
     depth = max(plan.top_k, FUSION_DEPTH)
-    nearest, params = plan.nearest(vector, depth)
-    nearest = f"SELECT memory_id, similarity, NULL::float8 AS text_rank FROM ({nearest}) AS n"
-    if not words.finding:
-        return nearest, params
+    nearest, nearest_params = plan.nearest(vector, depth)
     found, found_params = plan.found(vector, words, depth)
     return (
-        f"SELECT memory_id, max(similarity) AS similarity, max(text_rank) AS text_rank"
-        f" FROM ({nearest} UNION ALL ({found})) AS candidates GROUP BY memory_id",
-        [*params, *found_params],
+        f"SELECT memory_id, max(similarity) AS similarity, max(text_rank) AS text_rank FROM ("
+        f" SELECT memory_id, similarity, NULL::float8 AS text_rank FROM ({nearest}) AS nearest"
+        f" UNION ALL ({found})) AS candidates GROUP BY memory_id",
+        [*nearest_params, *found_params],
     )
 
 

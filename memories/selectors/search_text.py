@@ -49,7 +49,11 @@ def text_words(*, user_id: int, text: str) -> Words:
 
 
 def text_finds_sql(words: Words) -> tuple[str, list[Any]]:
-    """Whether the current row of memories_memoryvector is a memory the words find."""
+    """Whether the current row of memories_memoryvector is a memory the words find: `false`
+    when no word finds any, which the planner folds away (an empty tsquery would be matched
+    against every row, and draw a notice from PostgreSQL)."""
+    if not words.finding:
+        return "false", []
     return "content_search @@ memories_search_any(%s::text[])", [words.finding]
 
 

@@ -98,6 +98,20 @@ def test_a_word_in_more_memories_than_the_cap_finds_none_but_still_scores(user, 
     )
 
 
+@pytest.mark.parametrize("question", ["what is it that I have?", "Zanzibar"])
+def test_a_question_whose_words_find_nothing_asks_nothing_of_the_words(user, plan, question):
+    memory_create(user=user, content="User lives in Porto")
+    memory_create(user=user, content="User has a cat")
+    notices: list[str] = []
+    connection.ensure_connection()
+    connection.connection.add_notice_handler(lambda notice: notices.append(notice.message_primary))
+    for mode in ("text", "hybrid"):
+        memory_recall(user=user, query=question, mode=mode)
+    assert texts(user, question) == []
+    assert len(memory_recall(user=user, query=question, mode="hybrid")) == 2
+    assert notices == []  # no empty text-search query was matched against the rows
+
+
 def test_one_users_memories_never_change_anothers_weights(user, other_user):
     for content in ("User lives in Porto", "User has a cat", "User plays chess", "User cooks"):
         memory_create(user=user, content=content)
